@@ -1,0 +1,56 @@
+# Every target sets itself up: a fresh clone needs only `make demo` or `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The Lambda runtime is Python 3.12; fall back to python3 (3.11 is supported too).
+PYTHON ?= $(shell PYENV_VERSION=3.12.1 python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SAM_VENV := .venv-sam
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv with the project and its tools
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check src functions tests
+	$(BIN)/ruff format --check src functions tests
+
+typecheck: $(STAMP) ## mypy on the library code
+	$(BIN)/mypy
+
+cfn-lint: $(STAMP) ## cfn-lint on template.yaml
+	$(BIN)/cfn-lint template.yaml
+
+test: lint typecheck cfn-lint ## Lint, type-check, cfn-lint and run every test
+	$(BIN)/pytest
+
+demo: $(STAMP) ## Run the pipeline on the embedded AWS with the files in events/
+	$(BIN)/orders-etl demo
+
+local: $(STAMP) ## Start the embedded AWS on :4566 (outputs in .local/outputs.json)
+	$(BIN)/orders-etl local start --port 4566 --outputs .local/outputs.json
+
+$(SAM_VENV)/bin/sam:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet "aws-sam-cli>=1.130,<2"
+
+build: $(SAM_VENV)/bin/sam ## sam validate --lint and sam build (no container)
+	$(SAM_VENV)/bin/sam validate --lint
+	$(SAM_VENV)/bin/sam build
+
+deploy: build ## sam deploy --guided to your AWS account
+	$(SAM_VENV)/bin/sam deploy --guided
+
+clean: ## Remove the virtual environments and build output
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .local
+
+.PHONY: help install lint typecheck cfn-lint test demo local build deploy clean

@@ -1,0 +1,34 @@
+"""Flatten to Parquet: one row per product, one Parquet object per order date, under dt=YYYY-MM-DD/."""
+
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from orders_etl.flatten import flatten_orders
+from orders_etl.publishing import publish
+from orders_etl.settings import PipelineSettings
+from orders_etl.source_files import read_orders
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+s3 = boto3.client("s3")
+
+
+@logger.inject_lambda_context(log_event=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = PipelineSettings.from_env()
+    key = event["key"]
+    orders, _ = read_orders(s3, event["bucket"], key, max_bytes=settings.max_file_bytes)
+    result = flatten_orders(orders, source_key=key)
+    published = publish(s3, settings, key, result)
+    metrics.add_metric(name="RowsWritten", unit=MetricUnit.Count, value=result.rows)
+    summary = {"rows": result.rows, "orders": result.orders, "orders_without_products": result.orders_without_products}
+    summary |= published.summary()
+    logger.info("parquet written", extra=summary)
+    return summary

@@ -1,0 +1,27 @@
+"""Start crawl: start the Glue crawler, or join the crawl already running."""
+
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from orders_etl.crawl import start_crawl
+from orders_etl.settings import PipelineSettings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+glue = boto3.client("glue")
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = PipelineSettings.from_env()
+    started = start_crawl(glue, settings.crawler_name)
+    metrics.add_metric(name="CrawlsStarted" if started else "CrawlsJoined", unit=MetricUnit.Count, value=1)
+    logger.info("crawl started" if started else "joined the running crawl", extra={"crawler": settings.crawler_name})
+    return {"crawler": settings.crawler_name, "started": started, "wait_seconds": settings.crawl_poll_interval_seconds}

@@ -1,0 +1,40 @@
+"""Makes a TLS-only bucket policy usable on the embedded endpoint.
+
+moto evaluates bucket policies but ignores their conditions, so the template's
+`Deny s3:* when aws:SecureTransport is false` denies every request. The embedded endpoint is plain HTTP on
+loopback standing in for AWS's TLS endpoint: requests to it count as secure transport, so a statement that
+applies only to insecure transport is left out of the evaluation. Every other statement is evaluated by moto.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.s3.models import FakeBucket
+
+_original_get_permission = FakeBucket.get_permission
+
+
+def install() -> None:
+    FakeBucket.get_permission = _get_permission
+
+
+def uninstall() -> None:
+    FakeBucket.get_permission = _original_get_permission
+
+
+def applies_only_to_insecure_transport(statement: dict[str, Any]) -> bool:
+    condition = statement.get("Condition", {})
+    return bool(condition == {"Bool": {"aws:SecureTransport": "false"}})
+
+
+def _get_permission(self: FakeBucket, action: str, resource: str) -> Any:
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    document = json.loads(self.policy)
+    statements = document.get("Statement", [])
+    statements = [statements] if isinstance(statements, dict) else statements
+    kept = [s for s in statements if not applies_only_to_insecure_transport(s)]
+    return IAMPolicy(json.dumps({**document, "Statement": kept})).is_action_permitted(action, resource)

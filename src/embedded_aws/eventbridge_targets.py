@@ -1,0 +1,62 @@
+"""Lets EventBridge rules start Step Functions executions (moto raises NotImplementedError for that target).
+
+The state machine receives the event as its input, as on AWS. Other target types keep moto's behaviour.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import uuid
+from typing import Any
+
+from moto.events.models import Rule
+from moto.utilities.arns import parse_arn
+
+logger = logging.getLogger(__name__)
+_original_send = Rule.send_to_targets
+
+
+def install() -> None:
+    Rule.send_to_targets = _send_to_targets
+
+
+def uninstall() -> None:
+    Rule.send_to_targets = _original_send
+
+
+def _is_state_machine(target: dict[str, Any]) -> bool:
+    arn = parse_arn(target["Arn"])
+    return bool(arn.service == "states")
+
+
+def _send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
+    machines = [t for t in self.targets if _is_state_machine(t)]
+    others = [t for t in self.targets if not _is_state_machine(t)]
+    if machines and self.event_pattern.matches_event(original_event):
+        for target in machines:
+            _start_execution(self, target, original_event)
+    if others:
+        rule = copy.copy(self)
+        rule.targets = others
+        _original_send(rule, original_event, transform_input)
+
+
+def _start_execution(rule: Rule, target: dict[str, Any], event: dict[str, Any]) -> None:
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    document = dict(event)
+    if isinstance(document.get("time"), int | float):
+        # moto keeps the event time as a Unix timestamp; EventBridge delivers ISO-8601.
+        from datetime import UTC, datetime
+
+        document["time"] = datetime.fromtimestamp(document["time"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    arn = parse_arn(target["Arn"])
+    backend = stepfunctions_parser_backends[arn.account][arn.region]
+    try:
+        backend.start_execution(target["Arn"], name=str(uuid.uuid4()), execution_input=json.dumps(document))
+    except Exception:
+        # moto's S3 notification path swallows every exception: make this one visible.
+        logger.exception("rule %s could not start %s", rule.name, target["Arn"])
+        raise

@@ -1,0 +1,151 @@
+"""Runs Lambda functions in this process instead of in docker (moto's default).
+
+Every invoke path in moto (the Invoke API, state machine tasks, event targets) goes through
+`LambdaFunction._invoke_lambda(event) -> (payload, errored, logs)`. This replaces it: the function's deployed
+zip is unpacked once, its handler module imported once, and each call runs with the function's environment.
+`os.environ` is process-wide, so calls are serialised by one lock; boto3 clients created at import time point
+at this endpoint through AWS_ENDPOINT_URL. A raised exception comes back as a Lambda error document whose
+`errorType` is the class name, which is what Retry and Catch in the state machine match.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from moto.awslambda.models import LambdaFunction
+
+_lock = threading.RLock()
+_handlers: dict[tuple[str, str], Callable[[Any, Any], Any]] = {}
+_code_root = Path(tempfile.mkdtemp(prefix="embedded-lambda-"))
+_endpoint_url = ""
+_original_invoke = LambdaFunction._invoke_lambda
+
+# Invocation hooks (e.g. fault injection) see the function name and event before the handler runs.
+BeforeInvoke = Callable[[str, Any], None]
+_before_invoke: list[BeforeInvoke] = []
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Lambda context object that handlers and Powertools read."""
+
+    function_name: str
+    function_version: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    aws_request_id: str
+    log_group_name: str
+    log_stream_name: str
+    deadline: float
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+def install(endpoint_url: str) -> None:
+    global _endpoint_url
+    _endpoint_url = endpoint_url
+    LambdaFunction._invoke_lambda = _invoke_in_process
+
+
+def uninstall() -> None:
+    LambdaFunction._invoke_lambda = _original_invoke
+
+
+def add_before_invoke(hook: BeforeInvoke) -> None:
+    _before_invoke.append(hook)
+
+
+def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+    payload = json.loads(event) if isinstance(event, str | bytes) and event else (event or {})
+    with _lock, _function_environment(self):
+        context = _context_for(self)
+        try:
+            for hook in _before_invoke:
+                hook(self.function_name, payload)
+            handler = _load_handler(self)
+            result = handler(payload, context)
+        except Exception as error:  # the Lambda runtime reports every exception as the function's error
+            document = {
+                "errorType": type(error).__name__,
+                "errorMessage": str(error),
+                "requestId": context.aws_request_id,
+                "stackTrace": traceback.format_exception(error)[-6:],
+            }
+            return json.dumps(document), True, f"{document['errorType']}: {document['errorMessage']}"
+    return json.dumps(result, default=str), False, ""
+
+
+def _context_for(function: LambdaFunction) -> LambdaContext:
+    return LambdaContext(
+        function_name=function.function_name,
+        function_version=str(function.version),
+        invoked_function_arn=function.function_arn,
+        memory_limit_in_mb=int(function.memory_size),
+        aws_request_id=str(uuid.uuid4()),
+        log_group_name=f"/aws/lambda/{function.function_name}",
+        log_stream_name=time.strftime("%Y/%m/%d/[$LATEST]embedded"),
+        deadline=time.monotonic() + float(function.timeout),
+    )
+
+
+@contextmanager
+def _function_environment(function: LambdaFunction) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.update(
+        {
+            "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
+            "AWS_LAMBDA_FUNCTION_VERSION": str(function.version),
+            "AWS_REGION": function.region,
+            "AWS_DEFAULT_REGION": function.region,
+            "AWS_ACCESS_KEY_ID": "embedded",
+            "AWS_SECRET_ACCESS_KEY": "embedded",
+            "AWS_ENDPOINT_URL": _endpoint_url,
+            # No X-Ray daemon and no CloudWatch agent here: traces off, metrics still validated.
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+    )
+    os.environ.update({key: str(value) for key, value in function.environment_vars.items()})
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _load_handler(function: LambdaFunction) -> Callable[[Any, Any], Any]:
+    key = (function.function_arn, function.code_sha_256)
+    if key not in _handlers:
+        module_name, _, attribute = function.handler.rpartition(".")
+        code_dir = _code_root / f"{function.function_name}-{function.code_sha_256[:12].replace('/', '_')}"
+        if not code_dir.exists():
+            with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as archive:
+                archive.extractall(code_dir)
+        source = code_dir / (module_name.replace(".", "/") + ".py")
+        unique_name = f"embedded_lambda_{function.function_name.replace('-', '_')}_{len(_handlers)}"
+        spec = importlib.util.spec_from_file_location(unique_name, source)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load handler {function.handler} from {source}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[unique_name] = module
+        spec.loader.exec_module(module)
+        _handlers[key] = getattr(module, attribute)
+    return _handlers[key]

@@ -1,0 +1,85 @@
+"""The embedded AWS: moto server on 127.0.0.1, this project's patches, the stack deployed from template.yaml."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from moto.core.config import default_user_config
+from moto.server import ThreadedMotoServer
+
+from embedded_aws import bucket_policy, clock, eventbridge_targets, glue_crawls, lambda_runtime
+from embedded_aws.deploy import StackDeployer
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = PROJECT_ROOT / "template.yaml"
+
+
+@dataclass
+class EmbeddedAws:
+    """Start with `start()`, deploy with `deploy()`; `endpoint_url` is what AWS clients point at."""
+
+    port: int = 0
+    time_scale: float = 0.02
+    crawl_seconds: float = 0.5
+    stack_name: str = "orders-etl"
+    region: str = "us-east-1"
+    endpoint_url: str = field(init=False, default="")
+    _server: ThreadedMotoServer | None = field(init=False, default=None)
+
+    def start(self) -> EmbeddedAws:
+        # Clients in this process (the handlers, the crawl emulator) need credentials and a region.
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "embedded")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "embedded")
+        os.environ.setdefault("AWS_DEFAULT_REGION", self.region)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+        # The engine logs every failed state with its whole parse tree; execution history has the same facts.
+        logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
+        default_user_config["stepfunctions"]["execute_state_machine"] = True
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.port = port
+        self.endpoint_url = f"http://{host}:{port}"
+        # moto's Step Functions engine calls Lambda and the SDK integrations back through this port.
+        os.environ["MOTO_PORT"] = str(port)
+        lambda_runtime.install(self.endpoint_url)
+        eventbridge_targets.install()
+        bucket_policy.install()
+        glue_crawls.install(self.endpoint_url, self.crawl_seconds)
+        clock.install(self.time_scale)
+        return self
+
+    def deploy(self, parameter_overrides: dict[str, str] | None = None, template: Path = TEMPLATE) -> dict[str, str]:
+        deployer = StackDeployer(
+            template_path=template,
+            endpoint_url=self.endpoint_url,
+            stack_name=self.stack_name,
+            region=self.region,
+            parameter_overrides=parameter_overrides or {},
+        )
+        return deployer.deploy()
+
+    def reset(self) -> None:
+        """Forget every resource (moto's reset), keeping the server and the patches."""
+        requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        clock.uninstall()
+        glue_crawls.uninstall()
+        eventbridge_targets.uninstall()
+        bucket_policy.uninstall()
+        lambda_runtime.uninstall()
+
+    def __enter__(self) -> EmbeddedAws:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()

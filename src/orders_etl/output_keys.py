@@ -1,0 +1,46 @@
+"""Deterministic names for what the pipeline writes, derived from the source key alone.
+
+Running a step twice, or re-uploading a file under the same key, therefore overwrites rather than duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_ORDER_FILE_SUFFIXES = (".json.gz", ".jsonl.gz", ".jsonl", ".json", ".gz")
+_MAX_SLUG = 100
+
+
+def relative_to(prefix: str, key: str) -> str:
+    """The part of `key` below `prefix` (the whole key when it lies elsewhere)."""
+    return key[len(prefix) :] if key.startswith(prefix) else key
+
+
+def output_name(source_key: str, raw_prefix: str) -> str:
+    """A readable, collision-free file stem: slug of the path below raw/ plus a hash of the full key."""
+    relative = relative_to(raw_prefix, source_key)
+    for suffix in _ORDER_FILE_SUFFIXES:
+        if relative.lower().endswith(suffix):
+            relative = relative[: -len(suffix)]
+            break
+    slug = _UNSAFE.sub("_", relative.replace("/", "__")).strip("._")[:_MAX_SLUG] or "file"
+    digest = hashlib.sha256(source_key.encode("utf-8")).hexdigest()[:12]
+    return f"{slug}-{digest}"
+
+
+def parquet_key(parquet_prefix: str, dt: str, name: str) -> str:
+    return f"{parquet_prefix}dt={dt}/{name}.parquet"
+
+
+def manifest_key(manifest_prefix: str, name: str) -> str:
+    return f"{manifest_prefix}{name}.json"
+
+
+def quarantine_key(source_key: str, raw_prefix: str, quarantine_prefix: str) -> str:
+    return quarantine_prefix + relative_to(raw_prefix, source_key)
+
+
+def report_key(quarantined_key: str) -> str:
+    return f"{quarantined_key}.error.json"

@@ -1,0 +1,35 @@
+"""Pipeline configuration, read from the Lambda environment that template.yaml sets."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    data_bucket: str
+    raw_prefix: str
+    parquet_prefix: str
+    quarantine_prefix: str
+    manifest_prefix: str
+    crawler_name: str
+    crawl_poll_interval_seconds: int
+    crawl_poll_limit: int
+    max_file_bytes: int
+
+    @classmethod
+    def from_env(cls) -> PipelineSettings:
+        """Read at call time, not import time, so one process can host several configurations."""
+        env = os.environ
+        return cls(
+            data_bucket=env["DATA_BUCKET"],
+            raw_prefix=env.get("RAW_PREFIX", "raw/"),
+            parquet_prefix=env.get("PARQUET_PREFIX", "parquet_files/orders/"),
+            quarantine_prefix=env.get("QUARANTINE_PREFIX", "quarantine/"),
+            manifest_prefix=env.get("MANIFEST_PREFIX", "manifests/orders/"),
+            crawler_name=env.get("CRAWLER_NAME", "etl_serverless_parquet"),
+            crawl_poll_interval_seconds=int(env.get("CRAWL_POLL_INTERVAL_SECONDS", "30")),
+            crawl_poll_limit=int(env.get("CRAWL_POLL_LIMIT", "40")),
+            max_file_bytes=int(env.get("MAX_FILE_BYTES", str(512 * 1024 * 1024))),
+        )
