@@ -1,0 +1,36 @@
+"""`orders-etl local start`: the embedded AWS as a long-running local endpoint."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from pathlib import Path
+
+from embedded_aws.server import EmbeddedAws
+
+
+def start_local(
+    port: int, outputs_file: Path, time_scale: float, crawl_seconds: float, overrides: dict[str, str]
+) -> None:
+    aws = EmbeddedAws(port=port, time_scale=time_scale, crawl_seconds=crawl_seconds).start()
+    try:
+        outputs = aws.deploy(parameter_overrides=overrides)
+        outputs["EndpointUrl"] = aws.endpoint_url
+        outputs_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = outputs_file.with_suffix(".tmp")
+        temporary.write_text(json.dumps(outputs, indent=2) + "\n")
+        temporary.replace(outputs_file)  # readers never see a half-written file
+        print(f"embedded AWS listening on {aws.endpoint_url}; stack outputs in {outputs_file}", flush=True)
+        print(f"  export AWS_ENDPOINT_URL={aws.endpoint_url} AWS_ACCESS_KEY_ID=embedded", end="", flush=True)
+        print(" AWS_SECRET_ACCESS_KEY=embedded AWS_DEFAULT_REGION=us-east-1", flush=True)
+        print("Press Ctrl+C to stop.", flush=True)
+        stopped = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+        try:
+            stopped.wait()
+        except KeyboardInterrupt:
+            pass
+    finally:
+        aws.stop()
+        outputs_file.unlink(missing_ok=True)

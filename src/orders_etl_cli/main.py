@@ -1,0 +1,79 @@
+"""Entry point of `orders-etl`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from orders_etl_cli.stack import DEFAULT_OUTPUTS, load_stack
+from orders_etl_cli.text_table import format_table
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="orders-etl", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    local = commands.add_parser("local", help="the embedded AWS").add_subparsers(dest="local_command", required=True)
+    start = local.add_parser("start", help="start a local AWS endpoint with the stack deployed from template.yaml")
+    start.add_argument("--port", type=int, default=4566, help="0 picks a free port (default: 4566)")
+    start.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS, help="where to write the stack outputs")
+    start.add_argument(
+        "--time-scale", type=float, default=0.02, help="Wait and Retry run at this fraction of their length"
+    )
+    start.add_argument("--crawl-seconds", type=float, default=0.5, help="how long an emulated crawl takes")
+    start.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE", help="template parameter")
+
+    query = commands.add_parser("query", help="run SQL over the orders table (Athena on AWS, DuckDB locally)")
+    query.add_argument("sql")
+    _add_stack_arguments(query)
+
+    commands.add_parser("demo", help="run the pipeline on the embedded AWS with the files in events/orders/")
+    return parser
+
+
+def _add_stack_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--outputs", type=Path, help=f"outputs of `local start` (default: {DEFAULT_OUTPUTS} if present)"
+    )
+    parser.add_argument("--stack-name", help="CloudFormation stack on AWS (default: orders-etl)")
+    parser.add_argument("--profile", help="AWS profile")
+    parser.add_argument("--region", help="AWS region")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "local":
+        from orders_etl_cli.local import start_local
+
+        overrides = dict(item.split("=", 1) for item in args.parameter)
+        start_local(args.port, args.outputs, args.time_scale, args.crawl_seconds, overrides)
+        return 0
+    if args.command == "query":
+        return _query(args)
+    if args.command == "demo":
+        from orders_etl_cli.demo import run_demo
+
+        return run_demo()
+    return 2
+
+
+def _query(args: argparse.Namespace) -> int:
+    from orders_etl_cli.query import query_athena, query_catalog_with_duckdb
+
+    stack = load_stack(args.outputs, args.stack_name, args.profile, args.region)
+    database = stack.outputs["GlueDatabaseName"]
+    if stack.is_embedded:
+        result = query_catalog_with_duckdb(
+            args.sql, glue=stack.client("glue"), s3=stack.client("s3"), database=database
+        )
+    else:
+        work_group = stack.outputs["AthenaWorkGroupName"]
+        result = query_athena(args.sql, athena=stack.client("athena"), database=database, work_group=work_group)
+    print(format_table(result.columns, result.rows))
+    print(f"({len(result.rows)} rows)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
