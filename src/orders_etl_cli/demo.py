@@ -115,7 +115,7 @@ def _describe_event(event: dict[str, Any]) -> str | None:
     if kind == "TaskFailed":
         return f"  ! {event['taskFailedEventDetails'].get('error')}"
     if kind in ("ExecutionSucceeded", "ExecutionFailed"):
-        return kind.removeprefix("Execution").upper()
+        return str(kind).removeprefix("Execution").upper()
     return None
 
 
@@ -127,8 +127,9 @@ def _show_parquet(stack: StackContext, executions: list[dict[str, Any]]) -> None
         if "flatten" in output:
             flat = output["flatten"]
             print(
-                f"  {output['detail']['object']['key']}: {flat['orders']} orders, {flat['rows']} rows "
-                f"(orders without products: {flat['orders_without_products']}) in {flat['parquet_objects']} Parquet objects"
+                f"  {output['detail']['object']['key']}: {flat['orders']} orders "
+                f"({flat['orders_without_products']} without products), {flat['rows']} rows, "
+                f"{flat['parquet_objects']} Parquet objects"
             )
     listing = s3.list_objects_v2(Bucket=stack.outputs["DataBucketName"], Prefix="parquet_files/").get("Contents", [])
     print(_indent(format_table(["key", "bytes"], [(o["Key"], o["Size"]) for o in listing])))

@@ -1,0 +1,110 @@
+"""Fixtures for the embedded AWS patch tests: a wiped endpoint and small helpers to build resources on it."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import uuid
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import boto3
+import pytest
+
+from embedded_aws.server import EmbeddedAws
+
+REGION = "us-east-1"
+T = TypeVar("T")
+
+_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "{service}"}, "Action": "sts:AssumeRole"}],
+}
+
+
+def zip_source(files: dict[str, str]) -> bytes:
+    """A deployment package holding `files` (name -> Python source)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, source in files.items():
+            archive.writestr(name, source)
+    return buffer.getvalue()
+
+
+def wait_for(probe: Callable[[], T | None], timeout: float = 5.0, interval: float = 0.05) -> T:
+    """Calls `probe` until it returns something truthy; fails the test after `timeout` seconds, never hangs."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout} s (last result: {result!r})")
+        time.sleep(interval)
+
+
+@dataclass
+class Aws:
+    """Clients on the embedded endpoint plus builders for the few resources the patch tests need."""
+
+    endpoint_url: str
+    clients: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        if service not in self.clients:
+            self.clients[service] = boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION)
+        return self.clients[service]
+
+    def role(self, service: str = "lambda.amazonaws.com", name: str | None = None) -> str:
+        trust = json.dumps(_TRUST).replace("{service}", service)
+        role_name = name or f"role-{uuid.uuid4().hex[:8]}"
+        arn: str = self.client("iam").create_role(RoleName=role_name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+        return arn
+
+    def function(
+        self, name: str, files: dict[str, str], variables: dict[str, str] | None = None, timeout: int = 30
+    ) -> str:
+        """Creates a python3.12 function with handler app.lambda_handler; returns its ARN."""
+        arn: str = self.client("lambda").create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=self.role(),
+            Handler="app.lambda_handler",
+            Code={"ZipFile": zip_source(files)},
+            Timeout=timeout,
+            Environment={"Variables": variables or {}},
+        )["FunctionArn"]
+        return arn
+
+    def state_machine(self, name: str, definition: dict[str, Any]) -> str:
+        arn: str = self.client("stepfunctions").create_state_machine(
+            name=name, definition=json.dumps(definition), roleArn=self.role("states.amazonaws.com")
+        )["stateMachineArn"]
+        return arn
+
+    def executions(self, state_machine_arn: str) -> list[dict[str, Any]]:
+        executions: list[dict[str, Any]] = self.client("stepfunctions").list_executions(
+            stateMachineArn=state_machine_arn
+        )["executions"]
+        return executions
+
+    def run_to_end(self, state_machine_arn: str, execution_input: Any, timeout: float = 5.0) -> dict[str, Any]:
+        """Starts an execution and returns its description once it has left RUNNING."""
+        sfn = self.client("stepfunctions")
+        arn = sfn.start_execution(stateMachineArn=state_machine_arn, input=json.dumps(execution_input))["executionArn"]
+
+        def finished() -> dict[str, Any] | None:
+            described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
+            return None if described["status"] == "RUNNING" else described
+
+        return wait_for(finished, timeout=timeout)
+
+
+@pytest.fixture
+def aws(embedded_aws: EmbeddedAws) -> Aws:
+    """The session's embedded AWS with every resource of earlier tests wiped."""
+    embedded_aws.reset()
+    return Aws(endpoint_url=embedded_aws.endpoint_url)
