@@ -3,35 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
-import boto3
 import pytest
 
+from embedded_aws.faults import FaultInjector
 from embedded_aws.server import EmbeddedAws
-
-
-@dataclass
-class Stack:
-    """The deployed stack's outputs and clients pointed at the embedded endpoint."""
-
-    outputs: dict[str, str]
-    endpoint_url: str
-    clients: dict[str, Any] = field(default_factory=dict)
-
-    def client(self, service: str) -> Any:
-        if service not in self.clients:
-            self.clients[service] = boto3.client(service, endpoint_url=self.endpoint_url, region_name="us-east-1")
-        return self.clients[service]
-
-    @property
-    def bucket(self) -> str:
-        return self.outputs["DataBucketName"]
-
-    @property
-    def state_machine_arn(self) -> str:
-        return self.outputs["StateMachineArn"]
+from support import Stack
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +23,11 @@ def embedded_aws() -> Iterator[EmbeddedAws]:
 def stack(embedded_aws: EmbeddedAws) -> Stack:
     embedded_aws.reset()
     return Stack(outputs=embedded_aws.deploy(), endpoint_url=embedded_aws.endpoint_url)
+
+
+@pytest.fixture
+def fault_injector(embedded_aws: EmbeddedAws) -> Iterator[FaultInjector]:
+    injector = embedded_aws.faults
+    injector.clear()
+    yield injector
+    injector.clear()

@@ -25,7 +25,12 @@ class FaultInjector:
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self.injected: dict[str, int] = {}
+
+    def install(self) -> None:
         lambda_runtime.add_before_invoke(self._before_invoke)
+
+    def uninstall(self) -> None:
+        lambda_runtime.remove_before_invoke(self._before_invoke)
 
     def fail(self, function: str, error: str, count: int | None = None) -> None:
         """Functions whose name contains `function` raise `error` for `count` calls (None: until cleared)."""

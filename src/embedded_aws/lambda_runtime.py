@@ -71,6 +71,11 @@ def add_before_invoke(hook: BeforeInvoke) -> None:
     _before_invoke.append(hook)
 
 
+def remove_before_invoke(hook: BeforeInvoke) -> None:
+    if hook in _before_invoke:
+        _before_invoke.remove(hook)
+
+
 def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
     payload = json.loads(event) if isinstance(event, str | bytes) and event else (event or {})
     with _lock, _function_environment(self):

@@ -13,6 +13,7 @@ from moto.core.config import default_user_config
 from moto.server import ThreadedMotoServer
 
 from embedded_aws import bucket_policy, clock, eventbridge_targets, glue_crawls, lambda_runtime
+from embedded_aws.faults import FaultInjector
 from embedded_aws.deploy import StackDeployer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +30,7 @@ class EmbeddedAws:
     stack_name: str = "orders-etl"
     region: str = "us-east-1"
     endpoint_url: str = field(init=False, default="")
+    faults: FaultInjector = field(init=False, default_factory=FaultInjector)
     _server: ThreadedMotoServer | None = field(init=False, default=None)
 
     def start(self) -> EmbeddedAws:
@@ -52,6 +54,7 @@ class EmbeddedAws:
         bucket_policy.install()
         glue_crawls.install(self.endpoint_url, self.crawl_seconds)
         clock.install(self.time_scale)
+        self.faults.install()
         return self
 
     def deploy(self, parameter_overrides: dict[str, str] | None = None, template: Path = TEMPLATE) -> dict[str, str]:
@@ -72,6 +75,7 @@ class EmbeddedAws:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        self.faults.uninstall()
         clock.uninstall()
         glue_crawls.uninstall()
         eventbridge_targets.uninstall()

@@ -25,33 +25,33 @@ _TRUST = {
 }
 
 
-def zip_source(files: dict[str, str]) -> bytes:
-    """A deployment package holding `files` (name -> Python source)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, source in files.items():
-            archive.writestr(name, source)
-    return buffer.getvalue()
-
-
-def wait_for(probe: Callable[[], T | None], timeout: float = 5.0, interval: float = 0.05) -> T:
-    """Calls `probe` until it returns something truthy; fails the test after `timeout` seconds, never hangs."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout} s (last result: {result!r})")
-        time.sleep(interval)
-
-
 @dataclass
 class Aws:
     """Clients on the embedded endpoint plus builders for the few resources the patch tests need."""
 
     endpoint_url: str
     clients: dict[str, Any] = field(default_factory=dict)
+
+    @staticmethod
+    def zip_source(files: dict[str, str]) -> bytes:
+        """A deployment package holding `files` (name -> Python source)."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, source in files.items():
+                archive.writestr(name, source)
+        return buffer.getvalue()
+
+    @staticmethod
+    def wait_for(probe: Callable[[], T | None], timeout: float = 5.0, interval: float = 0.05) -> T:
+        """Calls `probe` until it returns something truthy; fails the test after `timeout` s, never hangs."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = probe()
+            if result:
+                return result
+            if time.monotonic() > deadline:
+                pytest.fail(f"condition not met within {timeout} s (last result: {result!r})")
+            time.sleep(interval)
 
     def client(self, service: str) -> Any:
         if service not in self.clients:
@@ -73,7 +73,7 @@ class Aws:
             Runtime="python3.12",
             Role=self.role(),
             Handler="app.lambda_handler",
-            Code={"ZipFile": zip_source(files)},
+            Code={"ZipFile": self.zip_source(files)},
             Timeout=timeout,
             Environment={"Variables": variables or {}},
         )["FunctionArn"]
@@ -100,7 +100,7 @@ class Aws:
             described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
             return None if described["status"] == "RUNNING" else described
 
-        return wait_for(finished, timeout=timeout)
+        return self.wait_for(finished, timeout=timeout)
 
 
 @pytest.fixture

@@ -1,0 +1,121 @@
+"""embedded_aws.clock: Wait states and Retry intervals run at the session's time_scale (0.01 in tests)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+from embedded_aws import clock
+
+# Fails with Flaky on its first `FAILURES` calls, then reports how many calls it took. The module is imported once
+# per function code, so the counter lives as long as the function; the uuid makes the code (and counter) unique.
+FLAKY_HANDLER = """
+# {unique}
+calls = 0
+
+
+class Flaky(Exception):
+    pass
+
+
+def lambda_handler(event, context):
+    global calls
+    calls += 1
+    if calls <= event["failures"]:
+        raise Flaky(f"call {{calls}} fails")
+    return {{"calls": calls}}
+"""
+
+
+def history_types(aws: Any, execution_arn: str) -> list[tuple[str, str | None]]:
+    events = aws.client("stepfunctions").get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+    return [(e["type"], e.get("stateEnteredEventDetails", e.get("stateExitedEventDetails", {})).get("name")) for e in events]
+
+
+@pytest.mark.parametrize(
+    "wait_state",
+    [{"Seconds": 100}, {"SecondsPath": "$.wait_seconds"}],
+    ids=["Seconds", "SecondsPath"],
+)
+def test_wait_state_of_100_seconds_runs_at_time_scale(aws: Any, wait_state: dict[str, Any]) -> None:
+    # GIVEN a state machine that waits 100 s
+    definition = {
+        "StartAt": "Wait a while",
+        "States": {
+            "Wait a while": {"Type": "Wait", **wait_state, "Next": "Done"},
+            "Done": {"Type": "Succeed"},
+        },
+    }
+    machine = aws.state_machine("waits", definition)
+
+    # WHEN it runs with time_scale 0.01
+    started = time.monotonic()
+    execution = aws.run_to_end(machine, {"wait_seconds": 100}, timeout=5)
+    elapsed = time.monotonic() - started
+
+    # THEN it succeeds after about 1 s instead of 100 s: the wait was compressed, not skipped
+    assert execution["status"] == "SUCCEEDED"
+    assert 0.9 <= elapsed < 5
+    # AND the history shows the Wait state entered and exited
+    history = history_types(aws, execution["executionArn"])
+    assert ("WaitStateEntered", "Wait a while") in history
+    assert ("WaitStateExited", "Wait a while") in history
+    assert history.index(("WaitStateEntered", "Wait a while")) < history.index(("WaitStateExited", "Wait a while"))
+
+
+def retrying_machine(aws: Any, max_attempts: int) -> str:
+    function_arn = aws.function(
+        f"flaky-{uuid.uuid4().hex[:8]}", {"app.py": FLAKY_HANDLER.format(unique=uuid.uuid4().hex)}
+    )
+    definition = {
+        "StartAt": "Call flaky",
+        "States": {
+            "Call flaky": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": function_arn, "Payload.$": "$"},
+                "OutputPath": "$.Payload",
+                "Retry": [
+                    {"ErrorEquals": ["Flaky"], "IntervalSeconds": 3, "BackoffRate": 2, "MaxAttempts": max_attempts}
+                ],
+                "End": True,
+            }
+        },
+    }
+    return str(aws.state_machine("retries", definition))
+
+
+def test_retry_backs_off_at_time_scale_and_records_the_requested_intervals(aws: Any) -> None:
+    # GIVEN a Task whose Lambda raises Flaky twice, retried after 3 s then 6 s (9 s in all)
+    machine = retrying_machine(aws, max_attempts=3)
+    clock.retry_intervals.clear()
+
+    # WHEN it runs
+    started = time.monotonic()
+    execution = aws.run_to_end(machine, {"failures": 2}, timeout=5)
+    elapsed = time.monotonic() - started
+
+    # THEN the third call succeeded
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    assert json.loads(execution["output"]) == {"calls": 3}
+    # AND the engine asked for the uncompressed 3 s and 6 s intervals, but did not really sleep 9 s
+    assert clock.retry_intervals == [3, 6]
+    assert elapsed < 5
+
+
+def test_retries_exhausted_fail_with_the_lambda_error(aws: Any) -> None:
+    # GIVEN a Task whose Lambda always raises Flaky, with 2 retries
+    machine = retrying_machine(aws, max_attempts=2)
+    clock.retry_intervals.clear()
+
+    # WHEN it runs
+    execution = aws.run_to_end(machine, {"failures": 99}, timeout=5)
+
+    # THEN the execution fails with the Lambda's error type after both backoffs
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "Flaky"
+    assert clock.retry_intervals == [3, 6]

@@ -1,0 +1,87 @@
+"""Test support: the deployed stack as tests see it, and builders of order documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from orders_etl_cli.executions import history, list_executions, timeline, wait_for_executions
+from orders_etl_cli.query import query_catalog_with_duckdb
+
+
+@dataclass
+class Stack:
+    """The deployed stack's outputs and clients pointed at the embedded endpoint."""
+
+    outputs: dict[str, str]
+    endpoint_url: str
+    clients: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        if service not in self.clients:
+            self.clients[service] = boto3.client(service, endpoint_url=self.endpoint_url, region_name="us-east-1")
+        return self.clients[service]
+
+    @property
+    def bucket(self) -> str:
+        return self.outputs["DataBucketName"]
+
+    @property
+    def state_machine_arn(self) -> str:
+        return self.outputs["StateMachineArn"]
+
+    def upload(self, files: dict[str, bytes]) -> None:
+        for key, body in files.items():
+            self.client("s3").put_object(Bucket=self.bucket, Key=key, Body=body)
+
+    def run(self, files: dict[str, bytes], timeout: float = 60.0) -> list[dict[str, Any]]:
+        """Upload `files` (key -> bytes) and wait until every execution of the stack has ended."""
+        already = len(list_executions(self.client("stepfunctions"), self.state_machine_arn))
+        self.upload(files)
+        return wait_for_executions(
+            self.client("stepfunctions"), self.state_machine_arn, already + len(files), timeout=timeout
+        )
+
+    def describe(self, execution: dict[str, Any]) -> dict[str, Any]:
+        description: dict[str, Any] = self.client("stepfunctions").describe_execution(
+            executionArn=execution["executionArn"]
+        )
+        return description
+
+    def states(self, execution: dict[str, Any]) -> list[str]:
+        return [run.name for run in timeline(history(self.client("stepfunctions"), execution["executionArn"]))]
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        result = query_catalog_with_duckdb(
+            sql, glue=self.client("glue"), s3=self.client("s3"), database=self.outputs["GlueDatabaseName"]
+        )
+        return result.rows
+
+    def keys(self, prefix: str) -> list[str]:
+        listing = self.client("s3").list_objects_v2(Bucket=self.bucket, Prefix=prefix)
+        return sorted(item["Key"] for item in listing.get("Contents", []))
+
+
+def order(order_id: str | int, order_date: str, *products: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """One order as a JSON-ready dict; `products` from `product()`."""
+    document: dict[str, Any] = {
+        "order_id": order_id,
+        "order_date": order_date,
+        "total_amount": fields.pop("total_amount", 10),
+        "customer": fields.pop("customer", {"customer_id": "C-1", "name": "Ann"}),
+        "products": list(products),
+    }
+    document.update(fields)
+    return document
+
+
+def product(product_id: str | int, price: float | int, quantity: int = 1, category: str = "misc") -> dict[str, Any]:
+    return {
+        "product_id": product_id,
+        "name": f"item {product_id}",
+        "category": category,
+        "price": price,
+        "quantity": quantity,
+    }
