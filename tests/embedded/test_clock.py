@@ -33,7 +33,9 @@ def lambda_handler(event, context):
 
 def history_types(aws: Any, execution_arn: str) -> list[tuple[str, str | None]]:
     events = aws.client("stepfunctions").get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
-    return [(e["type"], e.get("stateEnteredEventDetails", e.get("stateExitedEventDetails", {})).get("name")) for e in events]
+    return [
+        (e["type"], e.get("stateEnteredEventDetails", e.get("stateExitedEventDetails", {})).get("name")) for e in events
+    ]
 
 
 @pytest.mark.parametrize(

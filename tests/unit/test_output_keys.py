@@ -1,0 +1,28 @@
+"""Deterministic output names derived from the source key (orders_etl.output_keys)."""
+
+from __future__ import annotations
+
+from orders_etl.output_keys import manifest_key, output_name, parquet_key, quarantine_key, report_key
+
+
+def test_output_name_is_readable_deterministic_and_distinct_per_key() -> None:
+    name = output_name("raw/2025/11/orders 1.json", "raw/")
+    assert name.startswith("2025__11__orders_1-")
+    assert name == output_name("raw/2025/11/orders 1.json", "raw/")
+    # keys that slug alike still get different names
+    assert output_name("raw/a b.json", "raw/") != output_name("raw/a_b.json", "raw/")
+    assert output_name("raw/x.jsonl.gz", "raw/").startswith("x-")
+
+
+def test_output_name_of_hostile_keys_is_safe_and_bounded() -> None:
+    name = output_name("raw/" + "é/../+%" * 80 + ".json", "raw/")
+    assert set(name) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+    assert len(name) <= 113
+
+
+def test_keys_of_parquet_manifest_and_quarantine() -> None:
+    assert parquet_key("parquet_files/orders/", "2025-01-02", "n") == "parquet_files/orders/dt=2025-01-02/n.parquet"
+    assert manifest_key("manifests/orders/", "n") == "manifests/orders/n.json"
+    target = quarantine_key("raw/a/b.json", "raw/", "quarantine/")
+    assert target == "quarantine/a/b.json"
+    assert report_key(target) == "quarantine/a/b.json.error.json"
