@@ -43,9 +43,11 @@ $(SAM_VENV)/bin/sam:
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install --quiet "aws-sam-cli>=1.130,<2"
 
+# sam looks for python3.12 on PATH; with pyenv that shim needs the version named.
 build: $(SAM_VENV)/bin/sam ## sam validate --lint and sam build (no container)
 	$(SAM_VENV)/bin/sam validate --lint
-	$(SAM_VENV)/bin/sam build
+	PYENV_VERSION=3.12.1 $(SAM_VENV)/bin/sam build
+	@du -sh .aws-sam/build/*/ | sort -h
 
 deploy: build ## sam deploy --guided to your AWS account
 	$(SAM_VENV)/bin/sam deploy --guided

@@ -13,8 +13,8 @@ from moto.core.config import default_user_config
 from moto.server import ThreadedMotoServer
 
 from embedded_aws import bucket_policy, clock, eventbridge_targets, glue_crawls, lambda_runtime
-from embedded_aws.faults import FaultInjector
 from embedded_aws.deploy import StackDeployer
+from embedded_aws.faults import FaultInjector
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = PROJECT_ROOT / "template.yaml"

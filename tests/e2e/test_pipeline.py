@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from orders_etl_cli.executions import wait_for_executions
@@ -202,3 +203,21 @@ def test_lambda_throttling_is_retried_and_the_execution_succeeds(stack: Stack, f
     failures = [e for e in events if e["type"] == "TaskFailed"]
     assert [f["taskFailedEventDetails"]["error"] for f in failures] == ["Lambda.TooManyRequestsException"] * 2
     assert stack.query("SELECT order_id FROM orders") == [("T-1",)]
+
+
+def test_the_sample_event_in_events_drives_a_full_execution(stack: Stack) -> None:
+    # GIVEN the sample file and the sample EventBridge event shipped in events/
+    event = json.loads(Path("events/s3_object_created.json").read_text())
+    assert event["detail"]["bucket"]["name"] == stack.bucket
+    key = event["detail"]["object"]["key"]
+    stack.client("s3").put_object(
+        Bucket=stack.bucket, Key=key, Body=Path("events/orders/good_orders.json").read_bytes()
+    )
+    sfn = stack.client("stepfunctions")
+    wait_for_executions(sfn, stack.state_machine_arn, 1)  # the upload's own execution
+    # WHEN the state machine is started with the sample event (as `aws stepfunctions start-execution` would)
+    sfn.start_execution(stateMachineArn=stack.state_machine_arn, name="sample-event", input=json.dumps(event))
+    executions = wait_for_executions(sfn, stack.state_machine_arn, 2)
+    # THEN it succeeds and the sample's 4 rows are in the table once
+    assert {e["status"] for e in executions} == {"SUCCEEDED"}
+    assert stack.query("SELECT COUNT(*) FROM orders") == [(4,)]
