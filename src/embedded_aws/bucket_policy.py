@@ -26,8 +26,13 @@ def uninstall() -> None:
 
 
 def applies_only_to_insecure_transport(statement: dict[str, Any]) -> bool:
+    """True for a condition that is exactly `aws:SecureTransport is false`, in any spelling IAM accepts."""
     condition = statement.get("Condition", {})
-    return bool(condition == {"Bool": {"aws:SecureTransport": "false"}})
+    if list(condition) != ["Bool"] or len(condition["Bool"]) != 1:
+        return False
+    (key, value), *_ = condition["Bool"].items()
+    values = value if isinstance(value, list) else [value]
+    return key.lower() == "aws:securetransport" and [str(v).lower() for v in values] == ["false"]
 
 
 def _get_permission(self: FakeBucket, action: str, resource: str) -> Any:

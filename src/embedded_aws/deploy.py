@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,8 @@ class StackDeployer:
         if unknown:
             raise ValueError(f"unknown template parameters: {sorted(unknown)}")
         parameters.update(self.parameter_overrides)
+        for name, spec in self.template.get("Parameters", {}).items():
+            _check_parameter(name, parameters[name], spec)
         self.resolver = Resolver(parameters, self.stack_name, self.region, self._attribute)
 
     # ---------- names and attributes, derived without creating anything ----------
@@ -251,6 +254,27 @@ class StackDeployer:
             QueryString=props["QueryString"],
             WorkGroup=props["WorkGroup"],
         )
+
+
+def _check_parameter(name: str, value: str, spec: dict[str, Any]) -> None:
+    """Refuse what CloudFormation refuses: values outside AllowedPattern, AllowedValues, MinValue/MaxValue."""
+    problems = []
+    if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], value):
+        problems.append(f"does not match {spec['AllowedPattern']}")
+    if "AllowedValues" in spec and value not in [str(v) for v in spec["AllowedValues"]]:
+        problems.append(f"is not one of {spec['AllowedValues']}")
+    if spec.get("Type") == "Number":
+        try:
+            number = float(value)
+        except ValueError:
+            problems.append("is not a number")
+        else:
+            if "MinValue" in spec and number < float(spec["MinValue"]):
+                problems.append(f"is below {spec['MinValue']}")
+            if "MaxValue" in spec and number > float(spec["MaxValue"]):
+                problems.append(f"is above {spec['MaxValue']}")
+    if problems:
+        raise ValueError(f"parameter {name}={value!r} " + " and ".join(problems))
 
 
 def _merge_globals(base: dict[str, Any], override: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -64,6 +64,10 @@ def _as_dict(self: FakeCrawler) -> dict[str, Any]:
 
 def _run_crawl(crawler: FakeCrawler, crawl: FakeCrawl) -> None:
     time.sleep(_settings["crawl_seconds"])
+    if crawl.status == "STOPPING":  # stop_crawler was called: Glue reports the crawl CANCELLED, catalog untouched
+        crawl.status = "CANCELLED"
+        crawl.end_time = utcnow()
+        return
     try:
         clients = _Clients(crawler.backend.region_name)
         for target in crawler.targets.get("S3Targets", []):
@@ -151,15 +155,18 @@ def glue_type_of(arrow_type: pa.DataType) -> str:
 
 def _partitions(prefix: str, keys: list[str]) -> tuple[list[str], dict[tuple[str, ...], str]]:
     """Partition key names and, per partition value tuple, its folder below the table prefix."""
-    names: list[str] = []
+    names: list[str] | None = None
     partitions: dict[tuple[str, ...], str] = {}
     for key in keys:
         folders = key[len(prefix) :].split("/")[:-1]
         pairs = [folder.split("=", 1) for folder in folders if "=" in folder]
-        names = names or [name for name, _ in pairs]
-        if [name for name, _ in pairs] != names:
+        if names is None:
+            names = [name for name, _ in pairs]
+        if [name for name, _ in pairs] != names or len(pairs) != len(folders):
             raise ValueError(f"{key}: partition folders {folders} differ from {names}")
         partitions[tuple(value for _, value in pairs)] = "/".join(folders) + "/"
+    if not names:  # files straight under the table prefix: a table without partitions
+        return [], {}
     return names, partitions
 
 

@@ -78,7 +78,7 @@ def remove_before_invoke(hook: BeforeInvoke) -> None:
 
 def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
     payload = json.loads(event) if isinstance(event, str | bytes) and event else (event or {})
-    with _lock, _function_environment(self):
+    with _lock, _function_environment(self), _package_on_path(_code_dir(self)):
         context = _context_for(self)
         try:
             for hook in _before_invoke:
@@ -136,14 +136,29 @@ def _function_environment(function: LambdaFunction) -> Iterator[None]:
         os.environ.update(saved)
 
 
+@contextmanager
+def _package_on_path(code_dir: Path) -> Iterator[None]:
+    """The package root is on sys.path during the call, as /var/task is on AWS (for modules beside the handler)."""
+    sys.path.insert(0, str(code_dir))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(code_dir))
+
+
+def _code_dir(function: LambdaFunction) -> Path:
+    code_dir = _code_root / f"{function.function_name}-{function.code_sha_256[:12].replace('/', '_')}"
+    if not code_dir.exists():
+        with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as archive:
+            archive.extractall(code_dir)
+    return code_dir
+
+
 def _load_handler(function: LambdaFunction) -> Callable[[Any, Any], Any]:
     key = (function.function_arn, function.code_sha_256)
     if key not in _handlers:
         module_name, _, attribute = function.handler.rpartition(".")
-        code_dir = _code_root / f"{function.function_name}-{function.code_sha_256[:12].replace('/', '_')}"
-        if not code_dir.exists():
-            with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as archive:
-                archive.extractall(code_dir)
+        code_dir = _code_dir(function)
         source = code_dir / (module_name.replace(".", "/") + ".py")
         unique_name = f"embedded_lambda_{function.function_name.replace('-', '_')}_{len(_handlers)}"
         spec = importlib.util.spec_from_file_location(unique_name, source)

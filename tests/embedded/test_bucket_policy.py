@@ -121,11 +121,6 @@ def test_applies_only_to_insecure_transport(statement: dict[str, Any], expected:
     assert applies_only_to_insecure_transport(statement) is expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src/embedded_aws/bucket_policy.py:28-30 compares the condition with the exact string form only; IAM "
-    "also accepts a JSON boolean, a one-element list and a lower-case key, which then deny every request here",
-)
 @pytest.mark.parametrize(
     "condition",
     [

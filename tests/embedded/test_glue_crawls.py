@@ -189,6 +189,42 @@ def test_crawl_of_an_emptied_prefix_deletes_the_table(aws: Any, crawler: None) -
     assert glue.get_tables(DatabaseName=DATABASE)["TableList"] == []
 
 
+def test_file_outside_the_partition_folders_fails_the_crawl(aws: Any, crawler: None) -> None:
+    # GIVEN Parquet at the table root, which lists after the dt=... folders, beside the partitioned files
+    aws.client("s3").put_object(Bucket=BUCKET, Key=f"{TABLE_PREFIX}z-stray.parquet", Body=orders("z"))
+
+    # WHEN the crawler runs
+    finished = crawl(aws)
+
+    # THEN the crawl FAILED: the folders do not give every file the same partition keys
+    assert finished["LastCrawl"]["Status"] == "FAILED"
+    assert "partition folders" in finished["LastCrawl"]["ErrorMessage"]
+
+
+def test_file_outside_the_partition_folders_fails_the_crawl_whatever_its_name(aws: Any, crawler: None) -> None:
+    # GIVEN Parquet at the table root, which lists before the dt=... folders
+    aws.client("s3").put_object(Bucket=BUCKET, Key=f"{TABLE_PREFIX}a-stray.parquet", Body=orders("z"))
+
+    # WHEN the crawler runs
+    finished = crawl(aws)
+
+    # THEN the crawl FAILED as it does when the stray file lists last
+    assert finished["LastCrawl"]["Status"] == "FAILED"
+
+
+def test_stopped_crawl_is_cancelled(aws: Any, crawler: None) -> None:
+    glue = aws.client("glue")
+    # GIVEN a running crawl
+    glue.start_crawler(Name=CRAWLER)
+
+    # WHEN it is stopped
+    glue.stop_crawler(Name=CRAWLER)
+    finished = aws.wait_for(lambda: (c := glue.get_crawler(Name=CRAWLER)["Crawler"])["State"] == "READY" and c)
+
+    # THEN the last crawl is CANCELLED, as Glue reports it
+    assert finished["LastCrawl"]["Status"] == "CANCELLED"
+
+
 @pytest.mark.parametrize(
     ("arrow_type", "glue_type"),
     [

@@ -113,11 +113,15 @@ def test_before_invoke_hook_sees_the_function_name_and_event(aws: Any, echo: str
         # WHEN the function is invoked
         _, result = invoke(aws, echo, {"order": 7})
     finally:
-        lambda_runtime._before_invoke.remove(hook)
+        lambda_runtime.remove_before_invoke(hook)
 
     # THEN the hook saw the call before the handler ran, and the handler still ran
     assert seen == [(echo, {"order": 7})]
     assert result["event"] == {"order": 7}
+    # AND once removed it sees no more calls
+    assert hook not in lambda_runtime._before_invoke
+    invoke(aws, echo, {})
+    assert len(seen) == 1
 
 
 def test_exception_raised_by_a_hook_is_the_function_error(aws: Any, echo: str) -> None:
@@ -133,7 +137,7 @@ def test_exception_raised_by_a_hook_is_the_function_error(aws: Any, echo: str) -
         # WHEN the function is invoked
         response, error = invoke(aws, echo, {})
     finally:
-        lambda_runtime._before_invoke.remove(hook)
+        lambda_runtime.remove_before_invoke(hook)
 
     # THEN the call fails as if the function had raised it
     assert response.get("FunctionError")
@@ -154,17 +158,13 @@ def test_updated_code_is_loaded_again(aws: Any, echo: str) -> None:
     assert result == {"version": 2}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in lambda_runtime._load_handler (src/embedded_aws/lambda_runtime.py:139-155): the unpacked package "
-    "directory is never put on sys.path, so a handler importing a sibling module fails with ModuleNotFoundError",
-)
 def test_handler_can_import_modules_packaged_beside_it(aws: Any) -> None:
     # GIVEN a deployment package whose handler imports a helper module from the same zip (as on AWS,
     # where the package root /var/task is on sys.path)
     name = f"helper-{uuid.uuid4().hex[:8]}"
     files = {
-        "app.py": "from helper_mod_embedded import shout\n\ndef lambda_handler(event, context):\n    return shout('hi')\n",
+        "app.py": "from helper_mod_embedded import shout\n\n\ndef lambda_handler(event, context):\n"
+        "    return shout('hi')\n",
         "helper_mod_embedded.py": "def shout(text):\n    return text.upper()\n",
     }
     aws.function(name, files)
@@ -175,3 +175,39 @@ def test_handler_can_import_modules_packaged_beside_it(aws: Any) -> None:
     # THEN the import resolved inside the package
     assert "FunctionError" not in response, result
     assert result == "HI"
+
+
+NESTED_CALLER = """
+import json
+
+import boto3
+from botocore.config import Config
+
+
+def lambda_handler(event, context):
+    client = boto3.client("lambda", config=Config(read_timeout=2, retries={"max_attempts": 0}))
+    try:
+        response = client.invoke(FunctionName=event["callee"], Payload=b"{}")
+    except Exception as error:
+        return {"error": type(error).__name__}
+    return json.loads(response["Payload"].read())
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limitation (README, The embedded AWS): handler calls are serialised by one lock because "
+    "os.environ is process-wide, so a handler that invokes another function synchronously waits for itself "
+    "until its client's read timeout. No function of this stack invokes another.",
+)
+def test_handler_can_invoke_another_function(aws: Any) -> None:
+    # GIVEN a function that synchronously invokes another one (boto3 with a 2 s read timeout, no retries)
+    suffix = uuid.uuid4().hex[:8]
+    aws.function(f"callee-{suffix}", {"app.py": "def lambda_handler(event, context):\n    return {'callee': 'ran'}\n"})
+    aws.function(f"caller-{suffix}", {"app.py": NESTED_CALLER})
+
+    # WHEN the caller is invoked
+    _, result = invoke(aws, f"caller-{suffix}", {"callee": f"callee-{suffix}"})
+
+    # THEN it got the callee's result
+    assert result == {"callee": "ran"}
