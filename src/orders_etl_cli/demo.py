@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from orders_etl_cli.executions import TERMINAL, history, list_executions, timeline
+from orders_etl_cli.executions import TERMINAL, history, list_executions, source_key, timeline
 from orders_etl_cli.query import query_catalog_with_duckdb
 from orders_etl_cli.stack import StackContext, load_stack
 from orders_etl_cli.text_table import format_table
@@ -84,7 +84,7 @@ def _watch(stack: StackContext, expected: int, timeout: float = 120.0) -> list[d
         for execution in sorted(executions, key=lambda e: e["startDate"]):
             execution_arn = execution["executionArn"]
             if execution_arn not in names:
-                key = json.loads(sfn.describe_execution(executionArn=execution_arn)["input"])["detail"]["object"]["key"]
+                key = source_key(sfn, execution_arn) or execution["name"]
                 names[execution_arn] = key.rsplit("/", 1)[-1]
             events = history(sfn, execution_arn)
             for event in events[printed.get(execution_arn, 0) :]:
