@@ -21,8 +21,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv with the project and its tools
 
 lint: $(STAMP) ## ruff lint and format check
-	$(BIN)/ruff check src functions tests
-	$(BIN)/ruff format --check src functions tests
+	$(BIN)/ruff check src functions tests bench
+	$(BIN)/ruff format --check src functions tests bench
 
 typecheck: $(STAMP) ## mypy on the library code
 	$(BIN)/mypy
@@ -32,6 +32,9 @@ cfn-lint: $(STAMP) ## cfn-lint on template.yaml
 
 test: lint typecheck cfn-lint ## Lint, type-check, cfn-lint and run every test
 	$(BIN)/pytest
+
+bench: $(STAMP) ## Validate + flatten against the original approach: 10/100/500 MB files, fresh processes
+	$(BIN)/python -m bench.run
 
 demo: $(STAMP) ## Run the pipeline on the embedded AWS with the files in events/
 	$(BIN)/orders-etl demo
@@ -53,6 +56,6 @@ deploy: build ## sam deploy --guided to your AWS account
 	$(SAM_VENV)/bin/sam deploy --guided
 
 clean: ## Remove the virtual environments and build output
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .local
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .local .bench-data
 
-.PHONY: help install lint typecheck cfn-lint test demo local build deploy clean
+.PHONY: help install lint typecheck cfn-lint test bench demo local build deploy clean

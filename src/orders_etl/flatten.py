@@ -19,7 +19,8 @@ from orders_etl.contract import Order
 ORDERS_SCHEMA: pa.Schema = pa.schema(
     [
         pa.field("order_id", pa.string()),
-        pa.field("order_date", pa.timestamp("ms", tz="UTC")),
+        # Millisecond values (the contract truncates) in a microsecond column: what DuckDB writes for TIMESTAMPTZ.
+        pa.field("order_date", pa.timestamp("us", tz="UTC")),
         pa.field("total_amount", pa.decimal128(18, 2)),
         pa.field("customer_id", pa.string()),
         pa.field("customer_name", pa.string()),

@@ -47,7 +47,7 @@ def test_schema_is_the_explicit_one() -> None:
         "quantity",
         "source_key",
     ]
-    assert ORDERS_SCHEMA.field("order_date").type == pa.timestamp("ms", tz="UTC")
+    assert ORDERS_SCHEMA.field("order_date").type == pa.timestamp("us", tz="UTC")
     assert ORDERS_SCHEMA.field("total_amount").type == pa.decimal128(18, 2)
     assert ORDERS_SCHEMA.field("price").type == pa.decimal128(18, 2)
     assert ORDERS_SCHEMA.field("quantity").type == pa.int64()

@@ -1,0 +1,451 @@
+"""Validate and flatten one order file at DuckDB speed, in bounded memory, with the reference's exact semantics.
+
+DuckDB reads the file once with an explicit schema (every contract field as JSON, so nothing is inferred or
+silently cast) into a compact temporary table that spills to disk beyond `memory_limit`. SQL then checks every
+rule of the contract and, when the file is certainly valid, writes the rows as Parquet partitioned by `dt`.
+
+Whenever DuckDB cannot be certain, the file goes to the reference implementation (orders_etl.contract), which
+defines the contract and produces the exact problem list with positions:
+- DuckDB rejects the text (syntax, bad UTF-8, duplicate keys, a non-object where an object belongs, …);
+- a check fails (the file is invalid: the reference reports every problem);
+- a value is outside what a double represents exactly (money >= 1e13, integers beyond 64 bits, more than
+  six fraction digits of seconds, years at the calendar's ends), or the bytes hold a token DuckDB reads
+  differently (NaN/Infinity, which DuckDB accepts even in unknown fields; a digit run of 16 or more, which
+  can collapse to a 2-decimal double). DuckDB itself rejects lone surrogates and duplicate keys.
+Valid files are the fast path; the reference path costs time, never correctness.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orders_etl.contract import Order, read_order_file
+from orders_etl.errors import FileTooLarge
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_BOM = b"\xef\xbb\xbf"
+_CHUNK = 8 * 1024 * 1024
+# Byte patterns DuckDB would read differently from the reference (see the module docstring).
+_UNCERTAIN_TOKENS = (b"NaN", b"Infinity")
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x78 for b in range(256))
+_DIGIT_RUN = b"0" * 16  # more significant digits than a double holds
+_OVERLAP = 15
+# Python's str.isspace() set, so that "whitespace-only" means the same in SQL as in the reference.
+_SPACE_CLASS = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace())
+_DATE_PATTERN = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?"
+)
+_COLUMNS = (
+    "{order_id: 'JSON', order_date: 'JSON', total_amount: 'JSON', "
+    "customer: 'STRUCT(customer_id JSON, name JSON, email JSON, address JSON)', "
+    "products: 'STRUCT(product_id JSON, name JSON, category JSON, price JSON, quantity JSON)[]'}"
+)
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    orders: int
+    rows: int
+    orders_without_products: int
+    rows_by_date: dict[str, int]
+    engine: str  # "duckdb" (fast path) or "reference"
+
+
+@dataclass(frozen=True)
+class FlattenedFile:
+    summary: FileSummary
+    parquet_files: dict[str, list[Path]] = field(default_factory=dict)  # dt -> files written under output_dir
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    memory_limit: str = "256MB"
+    threads: int = 2
+
+
+class _NeedsReference(Exception):
+    """The fast path cannot vouch for this file; the reference decides."""
+
+
+def scan_order_file(path: Path, *, source_key: str, max_bytes: int, workdir: Path) -> FileSummary:
+    """Validate a local file; raises InvalidOrderFile or FileTooLarge. Nothing is written but scratch files."""
+    return _process(path, None, source_key=source_key, max_bytes=max_bytes, workdir=workdir).summary
+
+
+def flatten_order_file(
+    path: Path, output_dir: Path, *, source_key: str, max_bytes: int, workdir: Path
+) -> FlattenedFile:
+    """Validate, then write `output_dir/dt=YYYY-MM-DD/*.parquet`; raises InvalidOrderFile or FileTooLarge."""
+    return _process(path, output_dir, source_key=source_key, max_bytes=max_bytes, workdir=workdir)
+
+
+def _process(path: Path, output_dir: Path | None, *, source_key: str, max_bytes: int, workdir: Path) -> FlattenedFile:
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise FileTooLarge(source_key, size, max_bytes)
+    workdir.mkdir(parents=True, exist_ok=True)
+    with _plain_text(path, workdir, source_key, max_bytes) as text_path:
+        try:
+            return _fast_path(text_path, output_dir, source_key, workdir)
+        except _NeedsReference:
+            return _reference_path(path, output_dir, source_key, max_bytes, workdir)
+
+
+# --- input preparation -----------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _plain_text(path: Path, workdir: Path, source_key: str, max_bytes: int) -> Iterator[Path | None]:
+    """The decompressed file (None when gzip is broken: the reference reports it), removed afterwards."""
+    with path.open("rb") as handle:
+        compressed = handle.read(2) == _GZIP_MAGIC
+    if not compressed:
+        yield path
+        return
+    target = workdir / "input.json"
+    try:
+        ok = _gunzip_to(path, target, source_key, max_bytes)
+        yield target if ok else None
+    finally:
+        target.unlink(missing_ok=True)
+
+
+def _gunzip_to(source: Path, target: Path, source_key: str, max_bytes: int) -> bool:
+    written = 0
+    try:
+        with gzip.open(source, "rb") as reader, target.open("wb") as writer:
+            while chunk := reader.read(_CHUNK):
+                written += len(chunk)
+                if written > max_bytes:
+                    raise FileTooLarge(source_key, written, max_bytes, decompressed=True)
+                writer.write(chunk)
+    except (OSError, EOFError, zlib.error):
+        return False
+    return True
+
+
+def _first_character(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+        while head.startswith(_BOM) or (head and not head.lstrip()):
+            head = head.removeprefix(_BOM).lstrip() or handle.read(4096)
+    return head.lstrip()[:1]
+
+
+def _has_uncertain_bytes(path: Path) -> bool:
+    """Tokens DuckDB reads differently from the reference; bytes.find and translate run at memory speed."""
+    tail = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            window = tail + chunk
+            if any(window.find(token) >= 0 for token in _UNCERTAIN_TOKENS):
+                return True
+            if window.translate(_DIGITS_AS_ZERO).find(_DIGIT_RUN) >= 0:
+                return True
+            tail = chunk[-_OVERLAP:]
+    return False
+
+
+# --- fast path -------------------------------------------------------------------------------------------------
+
+
+def _fast_path(text_path: Path | None, output_dir: Path | None, source_key: str, workdir: Path) -> FlattenedFile:
+    if text_path is None:
+        raise _NeedsReference
+    first = _first_character(text_path)
+    if first not in (b"[", b"{") or _has_uncertain_bytes(text_path):
+        raise _NeedsReference
+    fmt = "array" if first == b"[" else "newline_delimited"
+    import duckdb
+
+    connection = _connect(workdir)
+    try:
+        _load(connection, text_path, fmt)
+        summary = _check(connection)
+        files = _write(connection, output_dir, source_key, workdir) if output_dir is not None else {}
+    except duckdb.Error as error:
+        raise _NeedsReference from error
+    finally:
+        connection.close()
+    return FlattenedFile(summary, files)
+
+
+def _connect(workdir: Path) -> Any:
+    import duckdb  # a module-level import would cost every Lambda that never flattens
+
+    connection = duckdb.connect(config=_duckdb_config(workdir))
+    # Date-only and offset-less times are UTC by contract; set after connecting (the ICU extension loads lazily).
+    connection.execute("SET TimeZone = 'UTC'")
+    return connection
+
+
+def _duckdb_config(workdir: Path, settings: EngineSettings | None = None) -> dict[str, Any]:
+    settings = settings or EngineSettings()
+    return {
+        "memory_limit": settings.memory_limit,
+        "threads": settings.threads,
+        "temp_directory": str(workdir / "duckdb-spill"),
+        "preserve_insertion_order": True,
+        "enable_external_access": True,
+    }
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (COPY and CREATE VIEW cannot take prepared parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _load(connection: Any, text_path: Path, fmt: str) -> None:
+    connection.execute(
+        f"""
+        CREATE TEMP TABLE source AS
+        SELECT order_id, order_date, total_amount, customer, products
+        FROM read_json({_literal(str(text_path))}, format = '{fmt}', columns = {_COLUMNS},
+                       maximum_object_size = 16777216)
+        """
+    )
+
+
+def _is_id(column: str) -> str:
+    spaces = f"[{_SPACE_CLASS}]*"
+    return (
+        f"coalesce(json_type({column}) IN ('UBIGINT', 'BIGINT') OR (json_type({column}) = 'VARCHAR' "
+        f"AND NOT regexp_full_match({column} ->> '$', '{spaces}')), false)"
+    )
+
+
+def _is_text(column: str) -> str:
+    return f"coalesce({column} IS NULL OR json_type({column}) IN ('NULL', 'VARCHAR'), false)"
+
+
+def _is_money(column: str) -> str:
+    number = f"TRY_CAST({column} AS DOUBLE)"
+    return (
+        f"coalesce(json_type({column}) IN ('UBIGINT', 'BIGINT', 'DOUBLE') AND {number} >= 0 AND {number} < 1e13 "
+        f"AND round({number}, 2) = {number}, false)"
+    )
+
+
+def _is_quantity(column: str) -> str:
+    number = f"TRY_CAST({column} AS DOUBLE)"
+    return (
+        f"coalesce((json_type({column}) IN ('UBIGINT', 'BIGINT') AND TRY_CAST({column} AS HUGEINT) "
+        f"BETWEEN 1 AND 9223372036854775807) OR (json_type({column}) = 'DOUBLE' AND {number} >= 1 "
+        f"AND {number} < 9e15 AND {number} = floor({number})), false)"
+    )
+
+
+def _is_date(column: str) -> str:
+    text = f"({column} ->> '$')"
+    return (
+        f"coalesce(json_type({column}) = 'VARCHAR' AND regexp_full_match({text}, '{_DATE_PATTERN}') "
+        f"AND TRY_CAST({text} AS TIMESTAMPTZ) BETWEEN TIMESTAMPTZ '0001-01-02 00:00:00+00' "
+        f"AND TIMESTAMPTZ '9999-12-30 00:00:00+00', false)"
+    )
+
+
+def _order_checks() -> str:
+    rules = [
+        _is_id("order_id"),
+        _is_date("order_date"),
+        _is_money("total_amount"),
+        "customer IS NOT NULL",
+        _is_id("customer.customer_id"),
+        _is_text("customer.name"),
+        _is_text("customer.email"),
+        _is_text("customer.address"),
+        "products IS NOT NULL",
+    ]
+    return " AND ".join(rules)
+
+
+def _product_checks() -> str:
+    rules = [
+        "p IS NOT NULL",
+        _is_id("p.product_id"),
+        _is_text("p.name"),
+        _is_text("p.category"),
+        _is_money("p.price"),
+        _is_quantity("p.quantity"),
+    ]
+    return " AND ".join(rules)
+
+
+def _check(connection: Any) -> FileSummary:
+    """Counts of a certainly valid file; _NeedsReference for anything else (the reference lists the problems)."""
+    orders, bad_orders, without_products, duplicates = connection.execute(
+        f"""
+        SELECT count(*), count(*) FILTER (WHERE NOT ({_order_checks()})),
+               count(*) FILTER (WHERE len(products) = 0),
+               count(*) - count(DISTINCT order_id ->> '$')
+        FROM source
+        """
+    ).fetchone()
+    if orders == 0 or bad_orders or duplicates:
+        raise _NeedsReference
+    rows_by_date = connection.execute(
+        f"""
+        SELECT {_DT} AS dt, count(*) AS rows, count(*) FILTER (WHERE NOT ({_product_checks()})) AS bad
+        FROM (SELECT order_date, unnest(products) AS p FROM source)
+        GROUP BY dt ORDER BY dt
+        """
+    ).fetchall()
+    if any(bad for _, _, bad in rows_by_date):
+        raise _NeedsReference
+    by_date = {dt: int(rows) for dt, rows, _ in rows_by_date}
+    return FileSummary(int(orders), sum(by_date.values()), int(without_products), by_date, "duckdb")
+
+
+_TS = "date_trunc('millisecond', CAST(order_date ->> '$' AS TIMESTAMPTZ))"
+_DT = f"strftime({_TS}, '%Y-%m-%d')"
+
+
+def _output_query(source_key_literal: str) -> str:
+    return f"""
+    SELECT
+        order_id ->> '$' AS order_id,
+        {_TS} AS order_date,
+        CAST(CAST(total_amount AS DOUBLE) AS DECIMAL(18, 2)) AS total_amount,
+        customer.customer_id ->> '$' AS customer_id,
+        customer.name ->> '$' AS customer_name,
+        customer.email ->> '$' AS customer_email,
+        customer.address ->> '$' AS customer_address,
+        p.product_id ->> '$' AS product_id,
+        p.name ->> '$' AS product_name,
+        p.category ->> '$' AS category,
+        CAST(CAST(p.price AS DOUBLE) AS DECIMAL(18, 2)) AS price,
+        CAST(CAST(p.quantity AS DOUBLE) AS BIGINT) AS quantity,
+        {source_key_literal} AS source_key,
+        {_DT} AS dt
+    FROM (SELECT *, unnest(products) AS p FROM source)
+    """
+
+
+def _write(connection: Any, output_dir: Path, source_key: str, workdir: Path) -> dict[str, list[Path]]:
+    return _copy_partitioned(connection, _output_query(_literal(source_key)), output_dir, workdir)
+
+
+def _copy_partitioned(connection: Any, query: str, output_dir: Path, workdir: Path) -> dict[str, list[Path]]:
+    """COPY … PARTITION_BY (dt) into a scratch folder, then move the files under output_dir.
+
+    Rows keep the file's order (preserve_insertion_order); no ORDER BY, which would sort the whole file.
+    """
+    scratch = workdir / "parquet-out"
+    shutil.rmtree(scratch, ignore_errors=True)
+    connection.execute(
+        f"COPY ({query}) TO '{scratch}' (FORMAT parquet, PARTITION_BY (dt), COMPRESSION snappy, "
+        "FILENAME_PATTERN 'part-{i}', ROW_GROUP_SIZE 122880)"
+    )
+    files: dict[str, list[Path]] = {}
+    for folder in sorted(scratch.glob("dt=*")):
+        dt = folder.name.removeprefix("dt=")
+        target = output_dir / folder.name
+        target.mkdir(parents=True, exist_ok=True)
+        files[dt] = []
+        for part in sorted(folder.glob("*.parquet")):
+            moved = target / part.name
+            shutil.move(part, moved)
+            files[dt].append(moved)
+    shutil.rmtree(scratch, ignore_errors=True)
+    return files
+
+
+# --- reference path --------------------------------------------------------------------------------------------
+
+
+def _reference_path(
+    path: Path, output_dir: Path | None, source_key: str, max_bytes: int, workdir: Path
+) -> FlattenedFile:
+    """The reference validates (raising with every problem) and, for a valid file, DuckDB writes its values."""
+    orders = read_order_file(path.read_bytes(), source_key=source_key, max_bytes=max_bytes)
+    rows_by_date: dict[str, int] = {}
+    for order in orders:
+        if order.products:
+            dt = order.order_date.strftime("%Y-%m-%d")
+            rows_by_date[dt] = rows_by_date.get(dt, 0) + len(order.products)
+    summary = FileSummary(
+        orders=len(orders),
+        rows=sum(rows_by_date.values()),
+        orders_without_products=sum(1 for o in orders if not o.products),
+        rows_by_date=dict(sorted(rows_by_date.items())),
+        engine="reference",
+    )
+    if output_dir is None:
+        return FlattenedFile(summary)
+    return FlattenedFile(summary, _write_reference_rows(orders, output_dir, source_key, workdir))
+
+
+def _write_reference_rows(
+    orders: list[Order], output_dir: Path, source_key: str, workdir: Path
+) -> dict[str, list[Path]]:
+    """Exact values as text (decimals, UTC timestamps), cast by DuckDB: one Parquet writer for both paths."""
+    rows_path = workdir / "reference-rows.jsonl"
+    with rows_path.open("w", encoding="utf-8") as handle:
+        for order in orders:
+            for product in order.products:
+                handle.write(json.dumps(_reference_row(order, product), ensure_ascii=False) + "\n")
+    connection = _connect(workdir)
+    try:
+        literal = _literal(source_key)
+        query = f"""
+        SELECT order_id, CAST(order_date AS TIMESTAMPTZ) AS order_date,
+               CAST(total_amount AS DECIMAL(18, 2)) AS total_amount,
+               customer_id, customer_name, customer_email, customer_address, product_id, product_name, category,
+               CAST(price AS DECIMAL(18, 2)) AS price, CAST(quantity AS BIGINT) AS quantity, {literal} AS source_key,
+               strftime(CAST(order_date AS TIMESTAMPTZ), '%Y-%m-%d') AS dt
+        FROM read_json({_literal(str(rows_path))}, format = 'newline_delimited', columns = {_REFERENCE_COLUMNS})
+        """
+        connection.execute(f"CREATE TEMP VIEW reference_rows AS {query}")
+        return _copy_partitioned(connection, "SELECT * FROM reference_rows", output_dir, workdir)
+    finally:
+        connection.close()
+        rows_path.unlink(missing_ok=True)
+
+
+_REFERENCE_COLUMNS = (
+    "{"
+    + ", ".join(
+        f"{name}: 'VARCHAR'"
+        for name in (
+            "order_id",
+            "order_date",
+            "total_amount",
+            "customer_id",
+            "customer_name",
+            "customer_email",
+            "customer_address",
+            "product_id",
+            "product_name",
+            "category",
+            "price",
+            "quantity",
+        )
+    )
+    + "}"
+)
+
+
+def _reference_row(order: Order, product: Any) -> dict[str, str | None]:
+    return {
+        "order_id": order.order_id,
+        "order_date": order.order_date.isoformat(timespec="milliseconds"),
+        "total_amount": str(order.total_amount),
+        "customer_id": order.customer.customer_id,
+        "customer_name": order.customer.name,
+        "customer_email": order.customer.email,
+        "customer_address": order.customer.address,
+        "product_id": product.product_id,
+        "product_name": product.name,
+        "category": product.category,
+        "price": str(product.price),
+        "quantity": str(product.quantity),
+    }

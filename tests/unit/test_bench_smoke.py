@@ -1,0 +1,64 @@
+"""Smoke test of the benchmark harness: generated files are valid per the contract; the baseline runs on them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from bench.generate import write_orders
+from bench.original import run_original
+
+from orders_etl.contract import read_order_file
+
+TARGET = 200_000
+
+
+def _orders(path: Path, fmt: str) -> list[dict[str, object]]:
+    text = path.read_text(encoding="utf-8")
+    if fmt == "json":
+        data: list[dict[str, object]] = json.loads(text)
+        return data
+    return [json.loads(line) for line in text.split("\n") if line.strip()]
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_generated_file_is_exact_deterministic_and_valid(tmp_path: Path, fmt: str) -> None:
+    # GIVEN a ~200 KB file written by the generator
+    path = tmp_path / f"orders.{fmt}"
+    info = write_orders(path, fmt, TARGET, seed=7)  # type: ignore[arg-type]
+
+    # THEN it has exactly the requested size, and the same seed gives the same bytes
+    assert path.stat().st_size == TARGET == info.bytes
+    again = tmp_path / f"again.{fmt}"
+    write_orders(again, fmt, TARGET, seed=7)  # type: ignore[arg-type]
+    assert again.read_bytes() == path.read_bytes()
+
+    # AND it parses as plain JSON, with unique order ids of both kinds and the expected number of products
+    orders = _orders(path, fmt)
+    ids = [order["order_id"] for order in orders]
+    assert len(orders) == info.orders
+    assert len({str(order_id) for order_id in ids}) == len(ids)
+    assert {type(order_id) for order_id in ids} == {str, int}
+    assert sum(len(order["products"]) for order in orders) == info.rows  # type: ignore[arg-type]
+
+    # AND the project's contract accepts it
+    validated = read_order_file(path.read_bytes(), source_key=f"raw/bench/orders.{fmt}")
+    assert len(validated) == info.orders
+    assert sum(len(order.products) for order in validated) == info.rows
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_original_approach_writes_one_row_per_product(tmp_path: Path, fmt: str) -> None:
+    # GIVEN a generated file
+    path = tmp_path / f"orders.{fmt}"
+    info = write_orders(path, fmt, TARGET, seed=11)  # type: ignore[arg-type]
+
+    # WHEN the original approach runs on it
+    counts = run_original(path, tmp_path / "out")
+
+    # THEN out.parquet holds one row per product
+    table = pq.read_table(tmp_path / "out" / "out.parquet")
+    assert table.num_rows == info.rows == counts["rows"]
+    assert {"order_id", "customer_id", "product_id", "price", "quantity"} <= set(table.column_names)

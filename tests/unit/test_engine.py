@@ -1,0 +1,302 @@
+"""The DuckDB engine (orders_etl.engine) gives exactly what the reference (contract + flatten) gives."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from orders_etl.contract import read_order_file
+from orders_etl.engine import flatten_order_file, scan_order_file
+from orders_etl.errors import FileTooLarge, InvalidOrderFile
+from orders_etl.flatten import ORDERS_SCHEMA, flatten_orders
+
+KEY = "raw/2025/orders.json"
+MAX = 64 * 1024 * 1024
+
+# --- strategies for valid orders, written as JSON text -------------------------------------------------------------
+
+texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+optional_texts = st.one_of(st.none(), texts)
+identifiers = st.one_of(
+    st.integers(min_value=-(2**63), max_value=2**64 - 1),
+    texts.filter(lambda s: s.strip() != ""),
+)
+cents = st.integers(min_value=0, max_value=10**15 - 1)  # below 1e13 as money: the fast path's exact range
+offsets = st.one_of(st.just("Z"), st.just(""), st.integers(-23 * 60 - 59, 23 * 60 + 59).map(lambda m: _offset(m)))
+
+
+def _offset(minutes: int) -> str:
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+@st.composite
+def order_dates(draw: st.DrawFn) -> str:
+    day = draw(st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 12, 31)))
+    if draw(st.booleans()):
+        return day.isoformat()
+    time = draw(st.times())
+    fraction = draw(st.sampled_from(["", ".5", ".123", ".123456"]))
+    separator = draw(st.sampled_from(["T", " "]))
+    return f"{day.isoformat()}{separator}{time.strftime('%H:%M:%S')}{fraction}{draw(offsets)}"
+
+
+def money_text(value: int) -> str:
+    """A JSON number for value cents, in the forms producers write (12, 12.5, 12.50, 1.25e1)."""
+    whole, cent = divmod(value, 100)
+    return str(whole) if cent == 0 else f"{whole}.{cent:02d}".rstrip("0") if value % 10 == 0 else f"{whole}.{cent:02d}"
+
+
+@st.composite
+def products(draw: st.DrawFn) -> dict[str, Any]:
+    product: dict[str, Any] = {
+        "product_id": draw(identifiers),
+        "price": RawNumber(money_text(draw(cents))),
+        "quantity": draw(st.integers(min_value=1, max_value=2**63 - 1)),
+    }
+    for field in ("name", "category"):
+        if draw(st.booleans()):
+            product[field] = draw(optional_texts)
+    return product
+
+
+@st.composite
+def orders(draw: st.DrawFn) -> list[dict[str, Any]]:
+    ids = draw(st.lists(identifiers, min_size=1, max_size=6, unique_by=str))
+    result = []
+    for order_id in ids:
+        customer: dict[str, Any] = {"customer_id": draw(identifiers)}
+        for field in ("name", "email", "address"):
+            if draw(st.booleans()):
+                customer[field] = draw(optional_texts)
+        result.append(
+            {
+                "order_id": order_id,
+                "order_date": draw(order_dates()),
+                "total_amount": RawNumber(money_text(draw(cents))),
+                "customer": customer,
+                "products": draw(st.lists(products(), max_size=4)),
+                "unknown": draw(st.one_of(st.none(), texts, st.integers())),
+            }
+        )
+    return result
+
+
+class RawNumber(str):
+    """A number written verbatim into the JSON text."""
+
+
+def to_json(value: Any) -> str:
+    if isinstance(value, RawNumber):
+        return str(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)}: {to_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(to_json(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def file_bytes(documents: list[dict[str, Any]], layout: str) -> bytes:
+    if layout == "array":
+        text = "[\n" + ",\n".join(to_json(d) for d in documents) + "\n]"
+    else:
+        text = "\n".join(to_json(d) for d in documents) + "\n"
+    data = text.encode("utf-8")
+    return gzip.compress(data, mtime=0) if layout == "lines.gz" else data
+
+
+# --- comparing outputs ---------------------------------------------------------------------------------------------
+
+
+def engine_rows(tmp: Path, data: bytes) -> tuple[list[dict[str, Any]], Any]:
+    source = tmp / "input"
+    source.write_bytes(data)
+    out = tmp / "out"
+    result = flatten_order_file(source, out, source_key=KEY, max_bytes=MAX, workdir=tmp / "work")
+    rows = []
+    for dt, files in result.parquet_files.items():
+        for file in files:
+            table = pq.read_table(file)
+            assert table.schema.equals(ORDERS_SCHEMA), table.schema
+            rows += [{**row, "dt": dt} for row in table.to_pylist()]
+    return sorted(rows, key=_row_key), result
+
+
+def reference_rows(data: bytes) -> list[dict[str, Any]]:
+    result = flatten_orders(read_order_file(data, source_key=KEY, max_bytes=MAX), source_key=KEY)
+    rows = [{**row, "dt": dt} for dt, table in result.partitions.items() for row in table.to_pylist()]
+    return sorted(rows, key=_row_key)
+
+
+def _row_key(row: dict[str, Any]) -> str:
+    return json.dumps(row, default=str, sort_keys=True)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(documents=orders(), layout=st.sampled_from(["array", "lines", "lines.gz"]))
+def test_engine_output_is_identical_to_the_reference(tmp_path_factory: Any, documents: Any, layout: str) -> None:
+    tmp = tmp_path_factory.mktemp("engine")
+    data = file_bytes(documents, layout)
+    # GIVEN random valid orders WHEN both implementations run THEN the rows, types and partitions are identical
+    rows, result = engine_rows(tmp, data)
+    assert rows == reference_rows(data)
+    assert result.summary.orders == len(documents)
+    assert result.summary.orders_without_products == sum(1 for d in documents if not d["products"])
+    assert result.summary.rows == len(rows)
+
+
+ordinary_ids = st.one_of(st.integers(-(10**15) + 1, 10**15 - 1), texts.filter(lambda s: s.strip() != ""))
+
+
+@st.composite
+def ordinary_orders(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Orders without anything the fast path hands to the reference (digit runs of 16+, NaN/Infinity)."""
+    documents = draw(orders())
+    for document in documents:
+        document["order_id"] = draw(ordinary_ids)
+        document["customer"]["customer_id"] = draw(ordinary_ids)
+        document["unknown"] = draw(st.one_of(st.none(), texts, st.integers(-(10**15) + 1, 10**15 - 1)))
+        for product in document["products"]:
+            product["product_id"] = draw(ordinary_ids)
+            product["quantity"] = draw(st.integers(min_value=1, max_value=10**15 - 1))
+    unique = {str(d["order_id"]): d for d in documents}
+    text = to_json(list(unique.values()))
+    if "NaN" in text or "Infinity" in text:
+        return draw(ordinary_orders())
+    return list(unique.values())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(documents=ordinary_orders(), layout=st.sampled_from(["array", "lines", "lines.gz"]))
+def test_ordinary_orders_take_the_fast_path_with_identical_output(
+    tmp_path_factory: Any, documents: Any, layout: str
+) -> None:
+    tmp = tmp_path_factory.mktemp("fast")
+    data = file_bytes(documents, layout)
+    rows, result = engine_rows(tmp, data)
+    assert result.summary.engine == "duckdb"
+    assert rows == reference_rows(data)
+
+
+def test_ordinary_files_take_the_fast_path(tmp_path: Path) -> None:
+    data = Path("events/orders/good_orders.json").read_bytes()
+    rows, result = engine_rows(tmp_path, data)
+    assert result.summary.engine == "duckdb"
+    assert rows == reference_rows(data)
+    assert result.summary.rows_by_date == {"2025-11-03": 3, "2025-11-04": 1}
+
+
+# --- invalid and unusual files: the same verdict and the same problems as the reference ----------------------------
+
+
+def order_file(**fields: str) -> bytes:
+    """A one-order array file; each keyword replaces that field's JSON text (`_` stands for nothing)."""
+    document = {
+        "order_id": "1",
+        "order_date": '"2025-01-01"',
+        "total_amount": "1",
+        "customer": '{"customer_id": 1}',
+        "products": "[]",
+    } | fields
+    return ("[{" + ", ".join(f'"{k}": {v}' for k, v in document.items() if v != "_") + "}]").encode()
+
+
+def product_json(price: str = "1", quantity: str = "1") -> str:
+    return f'[{{"product_id": 1, "price": {price}, "quantity": {quantity}}}]'
+
+
+INVALID = {
+    "price with three decimals": order_file(products=product_json(price="1.005")),
+    "price as a string": order_file(products=product_json(price='"4.50"')),
+    "null product": order_file(products="[null]"),
+    "quantity not whole": order_file(products=product_json(quantity="2.5")),
+    "bool id": order_file(order_id="true"),
+    "whitespace-only id (ideographic space)": order_file(order_id='"\u3000"'),
+    "impossible date": order_file(order_date='"2025-02-30"'),
+    "hour 24": order_file(order_date='"2025-01-01T24:00:00Z"'),
+    "negative money": order_file(total_amount="-1"),
+    "money beyond DECIMAL(18,2)": order_file(total_amount="10000000000000000"),
+    "digits a double cannot hold": order_file(total_amount="0.1000000000000000001"),
+    "NaN in an unknown field": order_file(extra="NaN"),
+    'duplicate order_id 1 and "1"': order_file()[:-1] + b", " + order_file(order_id='"1"')[1:],
+    "customer not an object": order_file(customer='"x"'),
+    "products not an array": order_file(products="{}"),
+    "missing customer_id": order_file(customer="{}"),
+    "missing products": order_file(products="_"),
+    "lone surrogate": order_file(order_id='"\\ud800"'),
+    "syntax error": b'[{"order_id": 1,,}]',
+    "not an object": b"[1, 2]",
+    "empty array": b"[]",
+    "empty file": b"",
+    "top level string": b'"orders"',
+    "deeply nested": b"[" * 100_000 + b"]" * 100_000,
+    "invalid UTF-8": b'[{"order_id": "\xff"}]',
+    "binary": bytes(range(256)) * 4,
+    "truncated gzip": gzip.compress(order_file())[:-8],
+    "JSON Lines with a bad line": order_file()[1:-1] + b'\n{"order_id": 2,\n',
+}
+
+
+@pytest.mark.parametrize("data", INVALID.values(), ids=INVALID.keys())
+def test_invalid_files_get_the_reference_problems(tmp_path: Path, data: bytes) -> None:
+    source = tmp_path / "input"
+    source.write_bytes(data)
+    with pytest.raises(InvalidOrderFile) as expected:
+        read_order_file(data, source_key=KEY, max_bytes=MAX)
+    # WHEN the engine validates it THEN it raises the same error with the same problems, positions included
+    with pytest.raises(InvalidOrderFile) as raised:
+        scan_order_file(source, source_key=KEY, max_bytes=MAX, workdir=tmp_path / "work")
+    assert raised.value.problems == expected.value.problems
+    assert raised.value.total_problems == expected.value.total_problems
+    # AND flatten writes nothing
+    with pytest.raises(InvalidOrderFile):
+        flatten_order_file(source, tmp_path / "out", source_key=KEY, max_bytes=MAX, workdir=tmp_path / "work")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.parquet"))
+
+
+def test_values_beyond_the_fast_path_are_exact_through_the_reference(tmp_path: Path) -> None:
+    # GIVEN money a double cannot hold exactly and an integer id beyond 64 bits
+    data = order_file(
+        order_id="123456789012345678901234567890",
+        order_date='"2025-01-01T10:00:00.1234567Z"',
+        total_amount="9999999999999999.99",
+        products=product_json(price="99999999999999.99", quantity="9223372036854775807"),
+    )
+    rows, result = engine_rows(tmp_path, data)
+    # THEN the reference decided, and the values are exact
+    assert result.summary.engine == "reference"
+    assert rows == reference_rows(data)
+    assert rows[0]["order_id"] == "123456789012345678901234567890"
+    assert rows[0]["total_amount"] == Decimal("9999999999999999.99")
+    assert rows[0]["price"] == Decimal("99999999999999.99")
+
+
+def test_files_over_the_limit_are_too_large_before_and_after_gunzip(tmp_path: Path) -> None:
+    source = tmp_path / "input"
+    source.write_bytes(b"[" + b" " * 2000 + b"]")
+    with pytest.raises(FileTooLarge):
+        scan_order_file(source, source_key=KEY, max_bytes=1000, workdir=tmp_path / "work")
+    source.write_bytes(gzip.compress(b"[" + b" " * 100_000 + b"]"))
+    assert source.stat().st_size < 1000
+    with pytest.raises(FileTooLarge):
+        scan_order_file(source, source_key=KEY, max_bytes=1000, workdir=tmp_path / "work")
+
+
+def test_timestamps_are_utc_and_truncated_to_milliseconds(tmp_path: Path) -> None:
+    data = order_file(order_date='"2025-01-01T23:30:00.999999-02:00"', products=product_json())
+    rows, result = engine_rows(tmp_path, data)
+    assert result.summary.engine == "duckdb"
+    assert rows[0]["dt"] == "2025-01-02"
+    assert rows[0]["order_date"].isoformat() == "2025-01-02T01:30:00.999000+00:00"
+    assert rows[0]["order_date"].tzinfo is not None and rows[0]["order_date"].utcoffset() == timedelta(0)
+    assert ORDERS_SCHEMA.field("order_date").type == pa.timestamp("us", tz="UTC")
