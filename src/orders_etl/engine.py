@@ -22,6 +22,7 @@ import json
 import shutil
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,20 +163,25 @@ def _fast_path(text_path: Path | None, output_dir: Path | None, source_key: str,
     if text_path is None:
         raise _NeedsReference
     first = _first_character(text_path)
-    if first not in (b"[", b"{") or _has_uncertain_bytes(text_path):
+    if first not in (b"[", b"{"):
         raise _NeedsReference
-    fmt = "array" if first == b"[" else "newline_delimited"
     import duckdb
 
-    connection = _connect(workdir)
-    try:
-        _load(connection, text_path, fmt)
-        summary = _check(connection)
-        files = _write(connection, output_dir, source_key, workdir) if output_dir is not None else {}
-    except duckdb.Error as error:
-        raise _NeedsReference from error
-    finally:
-        connection.close()
+    # The byte scan runs beside DuckDB, which releases the GIL while it reads.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        uncertain = pool.submit(_has_uncertain_bytes, text_path)
+        connection = _connect(workdir)
+        try:
+            _load(connection, text_path, "array" if first == b"[" else "newline_delimited")
+            _type(connection)
+            if uncertain.result():
+                raise _NeedsReference
+            summary = _check(connection)
+            files = _write(connection, output_dir, source_key, workdir) if output_dir is not None else {}
+        except duckdb.Error as error:
+            raise _NeedsReference from error
+        finally:
+            connection.close()
     return FlattenedFile(summary, files)
 
 
@@ -280,65 +286,73 @@ def _product_checks() -> str:
     return " AND ".join(rules)
 
 
-def _check(connection: Any) -> FileSummary:
-    """Counts of a certainly valid file; _NeedsReference for anything else (the reference lists the problems)."""
-    orders, bad_orders, without_products, duplicates = connection.execute(
+def _type(connection: Any) -> None:
+    """Typed values and the verdict of every rule, once per order and once per product."""
+    connection.execute(
         f"""
-        SELECT count(*), count(*) FILTER (WHERE NOT ({_order_checks()})),
-               count(*) FILTER (WHERE len(products) = 0),
-               count(*) - count(DISTINCT order_id ->> '$')
+        CREATE TEMP TABLE orders AS
+        SELECT rowid AS ord, ({_order_checks()}) AS valid,
+            order_id ->> '$' AS order_id,
+            date_trunc('millisecond', TRY_CAST(order_date ->> '$' AS TIMESTAMPTZ)) AS order_date,
+            TRY_CAST(TRY_CAST(total_amount AS DOUBLE) AS DECIMAL(18, 2)) AS total_amount,
+            customer.customer_id ->> '$' AS customer_id,
+            customer.name ->> '$' AS customer_name,
+            customer.email ->> '$' AS customer_email,
+            customer.address ->> '$' AS customer_address,
+            len(products) AS products
         FROM source
         """
-    ).fetchone()
-    if orders == 0 or bad_orders or duplicates:
-        raise _NeedsReference
-    rows_by_date = connection.execute(
+    )
+    connection.execute(
         f"""
-        SELECT {_DT} AS dt, count(*) AS rows, count(*) FILTER (WHERE NOT ({_product_checks()})) AS bad
-        FROM (SELECT order_date, unnest(products) AS p FROM source)
-        GROUP BY dt ORDER BY dt
+        CREATE TEMP TABLE products AS
+        SELECT ord, position, ({_product_checks()}) AS valid,
+            p.product_id ->> '$' AS product_id,
+            p.name ->> '$' AS product_name,
+            p.category ->> '$' AS category,
+            TRY_CAST(TRY_CAST(p.price AS DOUBLE) AS DECIMAL(18, 2)) AS price,
+            TRY_CAST(TRY_CAST(p.quantity AS DOUBLE) AS BIGINT) AS quantity
+        FROM (SELECT rowid AS ord, unnest(products) AS p, generate_subscripts(products, 1) AS position FROM source)
         """
-    ).fetchall()
-    if any(bad for _, _, bad in rows_by_date):
+    )
+    connection.execute("DROP TABLE source")
+
+
+def _check(connection: Any) -> FileSummary:
+    """Counts of a certainly valid file; _NeedsReference for anything else (the reference lists the problems)."""
+    orders, invalid, without_products, duplicates = connection.execute(
+        """
+        SELECT count(*), count(*) FILTER (WHERE NOT valid), count(*) FILTER (WHERE products = 0),
+               count(*) - count(DISTINCT order_id)
+        FROM orders
+        """
+    ).fetchone()
+    invalid_products = connection.execute("SELECT count(*) FILTER (WHERE NOT valid) FROM products").fetchone()[0]
+    if orders == 0 or invalid or duplicates or invalid_products:
         raise _NeedsReference
-    by_date = {dt: int(rows) for dt, rows, _ in rows_by_date}
-    return FileSummary(int(orders), sum(by_date.values()), int(without_products), by_date, "duckdb")
+    by_date = connection.execute(
+        f"SELECT {_DT} AS dt, sum(products) FROM orders WHERE products > 0 GROUP BY dt ORDER BY dt"
+    ).fetchall()
+    rows_by_date = {dt: int(rows) for dt, rows in by_date}
+    return FileSummary(int(orders), sum(rows_by_date.values()), int(without_products), rows_by_date, "duckdb")
 
 
-_TS = "date_trunc('millisecond', CAST(order_date ->> '$' AS TIMESTAMPTZ))"
-_DT = f"strftime({_TS}, '%Y-%m-%d')"
-
-
-def _output_query(source_key_literal: str) -> str:
-    return f"""
-    SELECT
-        order_id ->> '$' AS order_id,
-        {_TS} AS order_date,
-        CAST(CAST(total_amount AS DOUBLE) AS DECIMAL(18, 2)) AS total_amount,
-        customer.customer_id ->> '$' AS customer_id,
-        customer.name ->> '$' AS customer_name,
-        customer.email ->> '$' AS customer_email,
-        customer.address ->> '$' AS customer_address,
-        p.product_id ->> '$' AS product_id,
-        p.name ->> '$' AS product_name,
-        p.category ->> '$' AS category,
-        CAST(CAST(p.price AS DOUBLE) AS DECIMAL(18, 2)) AS price,
-        CAST(CAST(p.quantity AS DOUBLE) AS BIGINT) AS quantity,
-        {source_key_literal} AS source_key,
-        {_DT} AS dt
-    FROM (SELECT *, unnest(products) AS p FROM source)
-    """
+_DT = "strftime(order_date, '%Y-%m-%d')"
 
 
 def _write(connection: Any, output_dir: Path, source_key: str, workdir: Path) -> dict[str, list[Path]]:
-    return _copy_partitioned(connection, _output_query(_literal(source_key)), output_dir, workdir)
+    query = f"""
+    SELECT o.order_id, o.order_date, o.total_amount, o.customer_id, o.customer_name, o.customer_email,
+           o.customer_address, p.product_id, p.product_name, p.category, p.price, p.quantity,
+           {_literal(source_key)} AS source_key, strftime(o.order_date, '%Y-%m-%d') AS dt
+    FROM products AS p JOIN orders AS o USING (ord)
+    ORDER BY p.ord, p.position
+    """
+    return _copy_partitioned(connection, query, output_dir, workdir)
 
 
 def _copy_partitioned(connection: Any, query: str, output_dir: Path, workdir: Path) -> dict[str, list[Path]]:
-    """COPY … PARTITION_BY (dt) into a scratch folder, then move the files under output_dir.
-
-    Rows keep the file's order (preserve_insertion_order); no ORDER BY, which would sort the whole file.
-    """
+    """COPY … PARTITION_BY (dt) into a scratch folder, then move the files under output_dir."""
     scratch = workdir / "parquet-out"
     shutil.rmtree(scratch, ignore_errors=True)
     connection.execute(
