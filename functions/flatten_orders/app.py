@@ -7,10 +7,10 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from orders_etl.flatten import flatten_orders
+from orders_etl.engine import flatten_order_file
 from orders_etl.publishing import publish
 from orders_etl.settings import PipelineSettings
-from orders_etl.source_files import read_orders
+from orders_etl.source_files import download_object, scratch_directory
 
 logger = Logger()
 tracer = Tracer()
@@ -24,11 +24,21 @@ s3 = boto3.client("s3")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = PipelineSettings.from_env()
     key = event["key"]
-    orders, _ = read_orders(s3, event["bucket"], key, max_bytes=settings.max_file_bytes)
-    result = flatten_orders(orders, source_key=key)
-    published = publish(s3, settings, key, result)
+    with scratch_directory() as scratch:
+        local = scratch / "input"
+        download_object(s3, event["bucket"], key, local, max_bytes=settings.max_file_bytes)
+        flattened = flatten_order_file(
+            local,
+            scratch / "parquet",
+            source_key=key,
+            max_bytes=settings.max_file_bytes,
+            workdir=scratch / "work",
+            settings=settings.engine(),
+        )
+        published = publish(s3, settings, key, flattened.parquet_files, flattened.summary.rows)
+    result = flattened.summary
     metrics.add_metric(name="RowsWritten", unit=MetricUnit.Count, value=result.rows)
     summary = {"rows": result.rows, "orders": result.orders, "orders_without_products": result.orders_without_products}
     summary |= published.summary()
-    logger.info("parquet written", extra=summary)
+    logger.info("parquet written", extra={**summary, "engine": result.engine})
     return summary

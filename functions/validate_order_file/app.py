@@ -7,8 +7,9 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from orders_etl.engine import scan_order_file
 from orders_etl.settings import PipelineSettings
-from orders_etl.source_files import read_orders
+from orders_etl.source_files import download_object, scratch_directory
 
 logger = Logger()
 tracer = Tracer()
@@ -21,8 +22,17 @@ s3 = boto3.client("s3")
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = PipelineSettings.from_env()
-    orders, size = read_orders(s3, event["bucket"], event["key"], max_bytes=settings.max_file_bytes)
-    rows = sum(len(order.products) for order in orders)
-    metrics.add_metric(name="OrdersValidated", unit=MetricUnit.Count, value=len(orders))
-    logger.info("order file is valid", extra={"orders": len(orders), "rows": rows, "size_bytes": size})
-    return {"orders": len(orders), "rows": rows, "size_bytes": size}
+    key = event["key"]
+    with scratch_directory() as scratch:
+        local = scratch / "input"
+        size = download_object(s3, event["bucket"], key, local, max_bytes=settings.max_file_bytes)
+        summary = scan_order_file(
+            local,
+            source_key=key,
+            max_bytes=settings.max_file_bytes,
+            workdir=scratch / "work",
+            settings=settings.engine(),
+        )
+    metrics.add_metric(name="OrdersValidated", unit=MetricUnit.Count, value=summary.orders)
+    logger.info("order file is valid", extra={"orders": summary.orders, "rows": summary.rows, "engine": summary.engine})
+    return {"orders": summary.orders, "rows": summary.rows, "size_bytes": size}

@@ -77,28 +77,38 @@ class _NeedsReference(Exception):
     """The fast path cannot vouch for this file; the reference decides."""
 
 
-def scan_order_file(path: Path, *, source_key: str, max_bytes: int, workdir: Path) -> FileSummary:
+def scan_order_file(
+    path: Path, *, source_key: str, max_bytes: int, workdir: Path, settings: EngineSettings | None = None
+) -> FileSummary:
     """Validate a local file; raises InvalidOrderFile or FileTooLarge. Nothing is written but scratch files."""
-    return _process(path, None, source_key=source_key, max_bytes=max_bytes, workdir=workdir).summary
+    return _process(path, None, source_key, max_bytes, workdir, settings or EngineSettings()).summary
 
 
 def flatten_order_file(
-    path: Path, output_dir: Path, *, source_key: str, max_bytes: int, workdir: Path
+    path: Path,
+    output_dir: Path,
+    *,
+    source_key: str,
+    max_bytes: int,
+    workdir: Path,
+    settings: EngineSettings | None = None,
 ) -> FlattenedFile:
     """Validate, then write `output_dir/dt=YYYY-MM-DD/*.parquet`; raises InvalidOrderFile or FileTooLarge."""
-    return _process(path, output_dir, source_key=source_key, max_bytes=max_bytes, workdir=workdir)
+    return _process(path, output_dir, source_key, max_bytes, workdir, settings or EngineSettings())
 
 
-def _process(path: Path, output_dir: Path | None, *, source_key: str, max_bytes: int, workdir: Path) -> FlattenedFile:
+def _process(
+    path: Path, output_dir: Path | None, source_key: str, max_bytes: int, workdir: Path, settings: EngineSettings
+) -> FlattenedFile:
     size = path.stat().st_size
     if size > max_bytes:
         raise FileTooLarge(source_key, size, max_bytes)
     workdir.mkdir(parents=True, exist_ok=True)
     with _plain_text(path, workdir, source_key, max_bytes) as text_path:
         try:
-            return _fast_path(text_path, output_dir, source_key, workdir)
+            return _fast_path(text_path, output_dir, source_key, workdir, settings)
         except _NeedsReference:
-            return _reference_path(path, output_dir, source_key, max_bytes, workdir)
+            return _reference_path(path, output_dir, source_key, max_bytes, workdir, settings)
 
 
 # --- input preparation -----------------------------------------------------------------------------------------
@@ -159,7 +169,9 @@ def _has_uncertain_bytes(path: Path) -> bool:
 # --- fast path -------------------------------------------------------------------------------------------------
 
 
-def _fast_path(text_path: Path | None, output_dir: Path | None, source_key: str, workdir: Path) -> FlattenedFile:
+def _fast_path(
+    text_path: Path | None, output_dir: Path | None, source_key: str, workdir: Path, settings: EngineSettings
+) -> FlattenedFile:
     if text_path is None:
         raise _NeedsReference
     first = _first_character(text_path)
@@ -170,7 +182,7 @@ def _fast_path(text_path: Path | None, output_dir: Path | None, source_key: str,
     # The byte scan runs beside DuckDB, which releases the GIL while it reads.
     with ThreadPoolExecutor(max_workers=1) as pool:
         uncertain = pool.submit(_has_uncertain_bytes, text_path)
-        connection = _connect(workdir)
+        connection = _connect(workdir, settings)
         try:
             _load(connection, text_path, "array" if first == b"[" else "newline_delimited")
             _type(connection)
@@ -185,17 +197,16 @@ def _fast_path(text_path: Path | None, output_dir: Path | None, source_key: str,
     return FlattenedFile(summary, files)
 
 
-def _connect(workdir: Path) -> Any:
+def _connect(workdir: Path, settings: EngineSettings) -> Any:
     import duckdb  # a module-level import would cost every Lambda that never flattens
 
-    connection = duckdb.connect(config=_duckdb_config(workdir))
+    connection = duckdb.connect(config=_duckdb_config(workdir, settings))
     # Date-only and offset-less times are UTC by contract; set after connecting (the ICU extension loads lazily).
     connection.execute("SET TimeZone = 'UTC'")
     return connection
 
 
-def _duckdb_config(workdir: Path, settings: EngineSettings | None = None) -> dict[str, Any]:
-    settings = settings or EngineSettings()
+def _duckdb_config(workdir: Path, settings: EngineSettings) -> dict[str, Any]:
     return {
         "memory_limit": settings.memory_limit,
         "threads": settings.threads,
@@ -377,7 +388,7 @@ def _copy_partitioned(connection: Any, query: str, output_dir: Path, workdir: Pa
 
 
 def _reference_path(
-    path: Path, output_dir: Path | None, source_key: str, max_bytes: int, workdir: Path
+    path: Path, output_dir: Path | None, source_key: str, max_bytes: int, workdir: Path, settings: EngineSettings
 ) -> FlattenedFile:
     """The reference validates (raising with every problem) and, for a valid file, DuckDB writes its values."""
     orders = read_order_file(path.read_bytes(), source_key=source_key, max_bytes=max_bytes)
@@ -395,11 +406,11 @@ def _reference_path(
     )
     if output_dir is None:
         return FlattenedFile(summary)
-    return FlattenedFile(summary, _write_reference_rows(orders, output_dir, source_key, workdir))
+    return FlattenedFile(summary, _write_reference_rows(orders, output_dir, source_key, workdir, settings))
 
 
 def _write_reference_rows(
-    orders: list[Order], output_dir: Path, source_key: str, workdir: Path
+    orders: list[Order], output_dir: Path, source_key: str, workdir: Path, settings: EngineSettings
 ) -> dict[str, list[Path]]:
     """Exact values as text (decimals, UTC timestamps), cast by DuckDB: one Parquet writer for both paths."""
     rows_path = workdir / "reference-rows.jsonl"
@@ -407,7 +418,7 @@ def _write_reference_rows(
         for order in orders:
             for product in order.products:
                 handle.write(json.dumps(_reference_row(order, product), ensure_ascii=False) + "\n")
-    connection = _connect(workdir)
+    connection = _connect(workdir, settings)
     try:
         literal = _literal(source_key)
         query = f"""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from orders_etl.engine import EngineSettings
+
 
 @dataclass(frozen=True)
 class PipelineSettings:
@@ -17,6 +19,7 @@ class PipelineSettings:
     crawl_poll_interval_seconds: int
     crawl_poll_limit: int
     max_file_bytes: int
+    engine_memory_limit: str
 
     @classmethod
     def from_env(cls) -> PipelineSettings:
@@ -32,4 +35,8 @@ class PipelineSettings:
             crawl_poll_interval_seconds=int(env.get("CRAWL_POLL_INTERVAL_SECONDS", "30")),
             crawl_poll_limit=int(env.get("CRAWL_POLL_LIMIT", "40")),
             max_file_bytes=int(env.get("MAX_FILE_BYTES", str(512 * 1024 * 1024))),
+            engine_memory_limit=env.get("ENGINE_MEMORY_LIMIT", "256MB"),
         )
+
+    def engine(self) -> EngineSettings:
+        return EngineSettings(memory_limit=self.engine_memory_limit)

@@ -1,25 +1,35 @@
-"""Reading a raw order file from S3 and checking it against the contract: shared by validate and flatten."""
+"""Fetching a raw order file from S3 to local scratch space, shared by validate and flatten.
+
+The engine reads files, not bytes: the object is streamed to /tmp (the Lambda's ephemeral storage, sized by
+the template) and never held in memory whole.
+"""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from orders_etl.contract import Order, read_order_file
 from orders_etl.errors import FileTooLarge
 
 
-def fetch_object(s3: Any, bucket: str, key: str, *, max_bytes: int) -> bytes:
-    """The object's bytes; FileTooLarge before downloading anything over `max_bytes`."""
-    response = s3.get_object(Bucket=bucket, Key=key)
-    size = int(response["ContentLength"])
+@contextmanager
+def scratch_directory() -> Iterator[Path]:
+    """A fresh folder under the system temp dir, removed afterwards (a warm Lambda reuses /tmp)."""
+    path = Path(tempfile.mkdtemp(prefix="orders-etl-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def download_object(s3: Any, bucket: str, key: str, target: Path, *, max_bytes: int) -> int:
+    """Stream the object to `target`; FileTooLarge before downloading anything over `max_bytes`."""
+    size = int(s3.head_object(Bucket=bucket, Key=key)["ContentLength"])
     if size > max_bytes:
-        response["Body"].close()
         raise FileTooLarge(key, size, max_bytes)
-    data: bytes = response["Body"].read()
-    return data
-
-
-def read_orders(s3: Any, bucket: str, key: str, *, max_bytes: int) -> tuple[list[Order], int]:
-    """The validated orders of one raw file and its size; raises InvalidOrderFile or FileTooLarge."""
-    data = fetch_object(s3, bucket, key, max_bytes=max_bytes)
-    return read_order_file(data, source_key=key, max_bytes=max_bytes), len(data)
+    s3.download_file(bucket, key, str(target))
+    return size
