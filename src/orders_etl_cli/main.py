@@ -29,6 +29,11 @@ def _parser() -> argparse.ArgumentParser:
     _add_stack_arguments(query)
 
     commands.add_parser("demo", help="run the pipeline on the embedded AWS with the files in events/orders/")
+
+    flatten = commands.add_parser("flatten", help="validate + flatten a local file exactly as the Lambdas do")
+    flatten.add_argument("input", type=Path, help="a JSON array or JSON Lines file, optionally gzip")
+    flatten.add_argument("output_dir", type=Path, help="Parquet goes to OUTPUT_DIR/dt=YYYY-MM-DD/")
+    flatten.add_argument("--max-bytes", type=int, default=512 * 1024 * 1024, help="largest file accepted")
     return parser
 
 
@@ -51,6 +56,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "query":
         return _query(args)
+    if args.command == "flatten":
+        from orders_etl_cli.flatten_command import flatten_local
+
+        try:
+            return flatten_local(args.input, args.output_dir, args.max_bytes)
+        except Exception as error:  # any other failure: exit 1 with the reason, as the issue asks
+            print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+            return 1
     if args.command == "demo":
         from orders_etl_cli.demo import run_demo
 
