@@ -300,3 +300,19 @@ def test_timestamps_are_utc_and_truncated_to_milliseconds(tmp_path: Path) -> Non
     assert rows[0]["order_date"].isoformat() == "2025-01-02T01:30:00.999000+00:00"
     assert rows[0]["order_date"].tzinfo is not None and rows[0]["order_date"].utcoffset() == timedelta(0)
     assert ORDERS_SCHEMA.field("order_date").type == pa.timestamp("us", tz="UTC")
+
+
+def test_a_single_huge_line_is_handled(tmp_path: Path) -> None:
+    # GIVEN one JSON Lines order whose name is 20 MB
+    big = "x" * (20 * 1024 * 1024)
+    data = order_file(customer=f'{{"customer_id": 1, "name": "{big}"}}', products=product_json())[1:-1] + b"\n"
+    # WHEN flattened THEN the row is exact
+    rows, _ = engine_rows(tmp_path, data)
+    assert rows == reference_rows(data)
+    assert len(rows) == 1 and rows[0]["customer_name"] == big
+    # AND a huge line of garbage is a problem at that line, not a crash
+    source = tmp_path / "garbage.jsonl"
+    source.write_bytes(b"{" + b"x" * (20 * 1024 * 1024) + b"\n")
+    with pytest.raises(InvalidOrderFile) as raised:
+        scan_order_file(source, source_key=KEY, max_bytes=MAX, workdir=tmp_path / "work")
+    assert raised.value.problems[0].position == "line 1"
