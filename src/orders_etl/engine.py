@@ -21,14 +21,14 @@ import gzip
 import json
 import shutil
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orders_etl.contract import Order, read_order_file
+from orders_etl.contract import Order, iter_order_file
 from orders_etl.errors import FileTooLarge
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -390,49 +390,77 @@ def _copy_partitioned(connection: Any, query: str, output_dir: Path, workdir: Pa
 def _reference_path(
     path: Path, output_dir: Path | None, source_key: str, max_bytes: int, workdir: Path, settings: EngineSettings
 ) -> FlattenedFile:
-    """The reference validates (raising with every problem) and, for a valid file, DuckDB writes its values."""
-    orders = read_order_file(path.read_bytes(), source_key=source_key, max_bytes=max_bytes)
-    rows_by_date: dict[str, int] = {}
-    for order in orders:
-        if order.products:
-            dt = order.order_date.strftime("%Y-%m-%d")
-            rows_by_date[dt] = rows_by_date.get(dt, 0) + len(order.products)
-    summary = FileSummary(
-        orders=len(orders),
-        rows=sum(rows_by_date.values()),
-        orders_without_products=sum(1 for o in orders if not o.products),
-        rows_by_date=dict(sorted(rows_by_date.items())),
-        engine="reference",
-    )
+    """The reference validates (raising with every problem) and, for a valid file, DuckDB writes its values.
+
+    The file is streamed: one order at a time is in memory, never the file or all its orders."""
+    counts = _ReferenceCounts()
+    orders = counts.tally(iter_order_file(path, source_key=source_key, max_bytes=max_bytes))
     if output_dir is None:
-        return FlattenedFile(summary)
-    return FlattenedFile(summary, _write_reference_rows(orders, output_dir, source_key, workdir, settings))
+        for _ in orders:
+            pass
+        return FlattenedFile(counts.summary())
+    files = _write_reference_rows(orders, output_dir, source_key, workdir, settings)
+    return FlattenedFile(counts.summary(), files)
+
+
+class _ReferenceCounts:
+    """The FileSummary of the orders that pass through tally()."""
+
+    def __init__(self) -> None:
+        self.orders = 0
+        self.without_products = 0
+        self.rows_by_date: dict[str, int] = {}
+
+    def tally(self, orders: Iterable[Order]) -> Iterator[Order]:
+        for order in orders:
+            self.orders += 1
+            if order.products:
+                dt = order.order_date.strftime("%Y-%m-%d")
+                self.rows_by_date[dt] = self.rows_by_date.get(dt, 0) + len(order.products)
+            else:
+                self.without_products += 1
+            yield order
+
+    def summary(self) -> FileSummary:
+        return FileSummary(
+            orders=self.orders,
+            rows=sum(self.rows_by_date.values()),
+            orders_without_products=self.without_products,
+            rows_by_date=dict(sorted(self.rows_by_date.items())),
+            engine="reference",
+        )
 
 
 def _write_reference_rows(
-    orders: list[Order], output_dir: Path, source_key: str, workdir: Path, settings: EngineSettings
+    orders: Iterable[Order], output_dir: Path, source_key: str, workdir: Path, settings: EngineSettings
 ) -> dict[str, list[Path]]:
-    """Exact values as text (decimals, UTC timestamps), cast by DuckDB: one Parquet writer for both paths."""
+    """Exact values as text (decimals, UTC timestamps), cast by DuckDB: one Parquet writer for both paths.
+
+    Rows are written as the orders arrive; when the orders end in InvalidOrderFile (or anything else), the
+    partial rows file is removed and the error goes on."""
     rows_path = workdir / "reference-rows.jsonl"
-    with rows_path.open("w", encoding="utf-8") as handle:
-        for order in orders:
-            for product in order.products:
-                handle.write(json.dumps(_reference_row(order, product), ensure_ascii=False) + "\n")
-    connection = _connect(workdir, settings)
     try:
-        literal = _literal(source_key)
-        query = f"""
-        SELECT order_id, CAST(order_date AS TIMESTAMPTZ) AS order_date,
-               CAST(total_amount AS DECIMAL(18, 2)) AS total_amount,
-               customer_id, customer_name, customer_email, customer_address, product_id, product_name, category,
-               CAST(price AS DECIMAL(18, 2)) AS price, CAST(quantity AS BIGINT) AS quantity, {literal} AS source_key,
-               strftime(CAST(order_date AS TIMESTAMPTZ), '%Y-%m-%d') AS dt
-        FROM read_json({_literal(str(rows_path))}, format = 'newline_delimited', columns = {_REFERENCE_COLUMNS})
-        """
-        connection.execute(f"CREATE TEMP VIEW reference_rows AS {query}")
-        return _copy_partitioned(connection, "SELECT * FROM reference_rows", output_dir, workdir)
+        with rows_path.open("w", encoding="utf-8") as handle:
+            for order in orders:
+                for product in order.products:
+                    handle.write(json.dumps(_reference_row(order, product), ensure_ascii=False) + "\n")
+        connection = _connect(workdir, settings)
+        try:
+            literal = _literal(source_key)
+            query = f"""
+            SELECT order_id, CAST(order_date AS TIMESTAMPTZ) AS order_date,
+                   CAST(total_amount AS DECIMAL(18, 2)) AS total_amount,
+                   customer_id, customer_name, customer_email, customer_address, product_id, product_name,
+                   category, CAST(price AS DECIMAL(18, 2)) AS price, CAST(quantity AS BIGINT) AS quantity,
+                   {literal} AS source_key, strftime(CAST(order_date AS TIMESTAMPTZ), '%Y-%m-%d') AS dt
+            FROM read_json({_literal(str(rows_path))}, format = 'newline_delimited',
+                           columns = {_REFERENCE_COLUMNS})
+            """
+            connection.execute(f"CREATE TEMP VIEW reference_rows AS {query}")
+            return _copy_partitioned(connection, "SELECT * FROM reference_rows", output_dir, workdir)
+        finally:
+            connection.close()
     finally:
-        connection.close()
         rows_path.unlink(missing_ok=True)
 
 
