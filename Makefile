@@ -24,8 +24,10 @@ lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check src functions tests bench
 	$(BIN)/ruff format --check src functions tests bench
 
-typecheck: $(STAMP) ## mypy on the library code
+# Each handler is checked on its own: they are all modules named `app`.
+typecheck: $(STAMP) ## mypy on the library code and every Lambda handler
 	$(BIN)/mypy
+	for handler in functions/*/app.py; do MYPYPATH=src $(BIN)/mypy --strict "$$handler" || exit 1; done
 
 cfn-lint: $(STAMP) ## cfn-lint on template.yaml
 	$(BIN)/cfn-lint template.yaml
