@@ -40,5 +40,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.add_metric(name="RowsWritten", unit=MetricUnit.Count, value=result.rows)
     summary = {"rows": result.rows, "orders": result.orders, "orders_without_products": result.orders_without_products}
     summary |= published.summary()
-    logger.info("parquet written", extra={**summary, "engine": result.engine})
+    logger.info("parquet written", extra={**summary, "engine": result.engine, "reason": result.reason})
     return summary

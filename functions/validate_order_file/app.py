@@ -34,5 +34,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             settings=settings.engine(),
         )
     metrics.add_metric(name="OrdersValidated", unit=MetricUnit.Count, value=summary.orders)
-    logger.info("order file is valid", extra={"orders": summary.orders, "rows": summary.rows, "engine": summary.engine})
+    logger.info(
+        "order file is valid",
+        extra={"orders": summary.orders, "rows": summary.rows, "engine": summary.engine, "reason": summary.reason},
+    )
     return {"orders": summary.orders, "rows": summary.rows, "size_bytes": size}

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import shutil
 import zlib
 from collections.abc import Iterable, Iterator
@@ -31,6 +32,7 @@ from typing import Any
 from orders_etl.contract import Order, iter_order_file
 from orders_etl.errors import FileTooLarge
 
+logger = logging.getLogger(__name__)
 _GZIP_MAGIC = b"\x1f\x8b"
 _BOM = b"\xef\xbb\xbf"
 _CHUNK = 8 * 1024 * 1024
@@ -59,6 +61,7 @@ class FileSummary:
     orders_without_products: int
     rows_by_date: dict[str, int]
     engine: str  # "duckdb" (fast path) or "reference"
+    reason: str = ""  # why the reference decided, when it did
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ class EngineSettings:
 
 
 class _NeedsReference(Exception):
-    """The fast path cannot vouch for this file; the reference decides."""
+    """The fast path cannot vouch for this file; the reference decides. The message says why."""
 
 
 def scan_order_file(
@@ -107,8 +110,11 @@ def _process(
     with _plain_text(path, workdir, source_key, max_bytes) as text_path:
         try:
             return _fast_path(text_path, output_dir, source_key, workdir, settings)
-        except _NeedsReference:
-            return _reference_path(path, output_dir, source_key, max_bytes, workdir, settings)
+        except _NeedsReference as needs:
+            reason = str(needs)
+            # A DuckDB failure on a file it should read (memory, a setting) costs speed: make it visible.
+            (logger.warning if reason.startswith("DuckDB") else logger.info)("reference path: %s", reason)
+            return _reference_path(path, output_dir, source_key, max_bytes, workdir, settings, reason)
 
 
 # --- input preparation -----------------------------------------------------------------------------------------
@@ -173,10 +179,10 @@ def _fast_path(
     text_path: Path | None, output_dir: Path | None, source_key: str, workdir: Path, settings: EngineSettings
 ) -> FlattenedFile:
     if text_path is None:
-        raise _NeedsReference
+        raise _NeedsReference("the gzip stream is broken")
     first = _first_character(text_path)
     if first not in (b"[", b"{"):
-        raise _NeedsReference
+        raise _NeedsReference("the file starts with neither [ nor {")
     import duckdb
 
     # The byte scan runs beside DuckDB, which releases the GIL while it reads.
@@ -187,11 +193,11 @@ def _fast_path(
             _load(connection, text_path, "array" if first == b"[" else "newline_delimited")
             _type(connection)
             if uncertain.result():
-                raise _NeedsReference
+                raise _NeedsReference("NaN, Infinity or a run of 16+ digits, which DuckDB reads differently")
             summary = _check(connection)
             files = _write(connection, output_dir, source_key, workdir) if output_dir is not None else {}
         except duckdb.Error as error:
-            raise _NeedsReference from error
+            raise _NeedsReference(f"DuckDB: {str(error).splitlines()[0][:300]}") from error
         finally:
             connection.close()
     return FlattenedFile(summary, files)
@@ -340,7 +346,7 @@ def _check(connection: Any) -> FileSummary:
     ).fetchone()
     invalid_products = connection.execute("SELECT count(*) FILTER (WHERE NOT valid) FROM products").fetchone()[0]
     if orders == 0 or invalid or duplicates or invalid_products:
-        raise _NeedsReference
+        raise _NeedsReference("the file breaks the contract (or holds no orders): the reference lists the problems")
     by_date = connection.execute(
         f"SELECT {_DT} AS dt, sum(products) FROM orders WHERE products > 0 GROUP BY dt ORDER BY dt"
     ).fetchall()
@@ -388,7 +394,13 @@ def _copy_partitioned(connection: Any, query: str, output_dir: Path, workdir: Pa
 
 
 def _reference_path(
-    path: Path, output_dir: Path | None, source_key: str, max_bytes: int, workdir: Path, settings: EngineSettings
+    path: Path,
+    output_dir: Path | None,
+    source_key: str,
+    max_bytes: int,
+    workdir: Path,
+    settings: EngineSettings,
+    reason: str,
 ) -> FlattenedFile:
     """The reference validates (raising with every problem) and, for a valid file, DuckDB writes its values.
 
@@ -398,9 +410,9 @@ def _reference_path(
     if output_dir is None:
         for _ in orders:
             pass
-        return FlattenedFile(counts.summary())
+        return FlattenedFile(counts.summary(reason))
     files = _write_reference_rows(orders, output_dir, source_key, workdir, settings)
-    return FlattenedFile(counts.summary(), files)
+    return FlattenedFile(counts.summary(reason), files)
 
 
 class _ReferenceCounts:
@@ -421,13 +433,14 @@ class _ReferenceCounts:
                 self.without_products += 1
             yield order
 
-    def summary(self) -> FileSummary:
+    def summary(self, reason: str) -> FileSummary:
         return FileSummary(
             orders=self.orders,
             rows=sum(self.rows_by_date.values()),
             orders_without_products=self.without_products,
             rows_by_date=dict(sorted(self.rows_by_date.items())),
             engine="reference",
+            reason=reason,
         )
 
 

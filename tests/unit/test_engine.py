@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orders_etl.contract import read_order_file
-from orders_etl.engine import flatten_order_file, scan_order_file
+from orders_etl.engine import EngineSettings, flatten_order_file, scan_order_file
 from orders_etl.errors import FileTooLarge, InvalidOrderFile
 from orders_etl.flatten import ORDERS_SCHEMA, flatten_orders
 
@@ -316,3 +316,32 @@ def test_a_single_huge_line_is_handled(tmp_path: Path) -> None:
     with pytest.raises(InvalidOrderFile) as raised:
         scan_order_file(source, source_key=KEY, max_bytes=MAX, workdir=tmp_path / "work")
     assert raised.value.problems[0].position == "line 1"
+
+
+def test_a_duckdb_failure_falls_back_to_the_reference_and_says_why(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN a DuckDB memory limit too small to read anything
+    source = tmp_path / "input"
+    source.write_bytes(Path("events/orders/good_orders.json").read_bytes())
+    # WHEN the file is validated
+    with caplog.at_level("WARNING", logger="orders_etl.engine"):
+        summary = scan_order_file(
+            source,
+            source_key=KEY,
+            max_bytes=MAX,
+            workdir=tmp_path / "work",
+            settings=EngineSettings(memory_limit="1KB"),
+        )
+    # THEN the reference validated it, and the fallback is visible in the summary and the log
+    assert (summary.engine, summary.orders, summary.rows) == ("reference", 3, 4)
+    assert summary.reason.startswith("DuckDB: Out of Memory")
+    assert any("reference path: DuckDB" in r.getMessage() for r in caplog.records)
+
+
+def test_an_invalid_file_is_not_reported_as_a_duckdb_failure(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    source = tmp_path / "input"
+    source.write_bytes(order_file(total_amount="-1"))
+    with caplog.at_level("WARNING", logger="orders_etl.engine"), pytest.raises(InvalidOrderFile):
+        scan_order_file(source, source_key=KEY, max_bytes=MAX, workdir=tmp_path / "work")
+    assert not caplog.records
