@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orders_etl.columns import OUTPUT_COLUMNS
 from orders_etl.contract import Order, iter_order_file
 from orders_etl.errors import FileTooLarge
 
@@ -477,27 +478,8 @@ def _write_reference_rows(
         rows_path.unlink(missing_ok=True)
 
 
-_REFERENCE_COLUMNS = (
-    "{"
-    + ", ".join(
-        f"{name}: 'VARCHAR'"
-        for name in (
-            "order_id",
-            "order_date",
-            "total_amount",
-            "customer_id",
-            "customer_name",
-            "customer_email",
-            "customer_address",
-            "product_id",
-            "product_name",
-            "category",
-            "price",
-            "quantity",
-        )
-    )
-    + "}"
-)
+# The reference writes every value as exact text; DuckDB casts it (source_key is added by the query).
+_REFERENCE_COLUMNS = "{" + ", ".join(f"{name}: 'VARCHAR'" for name in OUTPUT_COLUMNS if name != "source_key") + "}"
 
 
 def _reference_row(order: Order, product: Any) -> dict[str, str | None]:

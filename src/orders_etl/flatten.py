@@ -14,26 +14,17 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from orders_etl.columns import OUTPUT_COLUMNS
 from orders_etl.contract import Order
 
-ORDERS_SCHEMA: pa.Schema = pa.schema(
-    [
-        pa.field("order_id", pa.string()),
-        # Millisecond values (the contract truncates) in a microsecond column: what DuckDB writes for TIMESTAMPTZ.
-        pa.field("order_date", pa.timestamp("us", tz="UTC")),
-        pa.field("total_amount", pa.decimal128(18, 2)),
-        pa.field("customer_id", pa.string()),
-        pa.field("customer_name", pa.string()),
-        pa.field("customer_email", pa.string()),
-        pa.field("customer_address", pa.string()),
-        pa.field("product_id", pa.string()),
-        pa.field("product_name", pa.string()),
-        pa.field("category", pa.string()),
-        pa.field("price", pa.decimal128(18, 2)),
-        pa.field("quantity", pa.int64()),
-        pa.field("source_key", pa.string()),
-    ]
-)
+_TYPES: dict[str, pa.DataType] = {
+    # Millisecond values (the contract truncates) in a microsecond column: what DuckDB writes for TIMESTAMPTZ.
+    "order_date": pa.timestamp("us", tz="UTC"),
+    "total_amount": pa.decimal128(18, 2),
+    "price": pa.decimal128(18, 2),
+    "quantity": pa.int64(),
+}
+ORDERS_SCHEMA: pa.Schema = pa.schema([pa.field(name, _TYPES.get(name, pa.string())) for name in OUTPUT_COLUMNS])
 
 
 @dataclass(frozen=True)
