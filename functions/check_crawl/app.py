@@ -20,13 +20,6 @@ glue = boto3.client("glue")
 @metrics.log_metrics(raise_on_empty_metrics=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = PipelineSettings.from_env()
-    check = check_crawl(
-        glue,
-        settings.crawler_name,
-        written_at=parse_timestamp(event["written_at"]),
-        polls=int(event["polls"]),
-        poll_limit=settings.crawl_poll_limit,
-        wait_seconds=settings.crawl_poll_interval_seconds,
-    )
+    check = check_crawl(glue, settings.crawler_name, written_at=parse_timestamp(event["written_at"]))
     logger.info("crawl checked", extra={"crawl": check.as_dict()})
     return check.as_dict()

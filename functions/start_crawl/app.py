@@ -24,4 +24,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     started = start_crawl(glue, settings.crawler_name)
     metrics.add_metric(name="CrawlsStarted" if started else "CrawlsJoined", unit=MetricUnit.Count, value=1)
     logger.info("crawl started" if started else "joined the running crawl", extra={"crawler": settings.crawler_name})
-    return {"crawler": settings.crawler_name, "started": started, "wait_seconds": settings.crawl_poll_interval_seconds}
+    # The state machine waits wait_seconds between checks and gives up after poll_limit checks.
+    return {
+        "crawler": settings.crawler_name,
+        "started": started,
+        "wait_seconds": settings.crawl_poll_interval_seconds,
+        "poll_limit": settings.crawl_poll_limit,
+    }

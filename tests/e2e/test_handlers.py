@@ -73,5 +73,5 @@ def test_quarantine_is_idempotent_and_refuses_to_invent_a_file(stack: Stack) -> 
 def test_start_crawl_starts_then_joins_the_running_crawl(stack: Stack) -> None:
     first, _ = invoke(stack, "StartCrawlFunction", {})
     second, _ = invoke(stack, "StartCrawlFunction", {})
-    assert first == {"crawler": "etl_serverless_parquet", "started": True, "wait_seconds": 30}
+    assert first == {"crawler": "etl_serverless_parquet", "started": True, "wait_seconds": 30, "poll_limit": 40}
     assert second["started"] is False

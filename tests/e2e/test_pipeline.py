@@ -16,6 +16,7 @@ HAPPY_STATES = [
     "Flatten to Parquet",
     "Start crawl",
     "Wait for the crawl",
+    "Count the check",
     "Check crawl",
     "Crawl finished?",
 ]

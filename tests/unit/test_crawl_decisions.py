@@ -37,8 +37,8 @@ def crawler(state: str, status: str | None = None, started: datetime | None = No
     return document
 
 
-def check(glue: FakeGlue, polls: int = 0, limit: int = 3) -> Any:
-    return check_crawl(glue, "c", written_at=WRITTEN_AT, polls=polls, poll_limit=limit, wait_seconds=30)
+def check(glue: FakeGlue) -> Any:
+    return check_crawl(glue, "c", written_at=WRITTEN_AT)
 
 
 @pytest.mark.parametrize(
@@ -62,17 +62,6 @@ def test_status_of_the_crawl(document: dict[str, Any], status: str) -> None:
 def test_failed_crawl_carries_glue_error_message() -> None:
     result = check(FakeGlue(crawler("READY", "FAILED", ErrorMessage="Access denied to s3://b/p")))
     assert result.message == "crawl failed: Access denied to s3://b/p"
-
-
-def test_poll_limit_is_reached_on_the_last_allowed_poll_only_while_running() -> None:
-    running = FakeGlue(crawler("RUNNING"))
-    # GIVEN a limit of 3 polls WHEN the third poll still sees the crawl running THEN the limit is reached
-    assert not check(running, polls=1).poll_limit_reached
-    third = check(running, polls=2)
-    assert third.polls == 3 and third.poll_limit_reached
-    assert "still RUNNING after 3 checks" in third.message
-    # AND a finished crawl on that same poll is not a timeout
-    assert not check(FakeGlue(crawler("READY", "SUCCEEDED")), polls=2).poll_limit_reached
 
 
 def test_start_crawl_joins_a_running_crawl_and_lets_other_errors_through() -> None:
