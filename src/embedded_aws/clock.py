@@ -7,33 +7,61 @@ the definition keeps its real values and only the embedded engine runs them fast
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.common.retry.jitter_strategy_decl import JitterStrategyDecl
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
 _original_wait = WaitFunction._wait_interval
 _original_time = retrier_decl.time
+_original_jitter = JitterStrategyDecl._eval_body
 _scale = 1.0
-# Requested (uncompressed) retry intervals, newest last: lets tests check backoff without waiting for it.
-retry_intervals: list[float] = []
+
+
+@dataclass(frozen=True)
+class RetryWait:
+    """One retry the engine scheduled, in uncompressed seconds."""
+
+    execution_arn: str
+    state: str
+    backoff_seconds: float  # IntervalSeconds x BackoffRate^n, capped by MaxDelaySeconds
+    delay_seconds: float  # what the engine waits: the backoff, or a random part of it under JitterStrategy FULL
+
+
+# Newest last: lets tests check the backoff a Retry block asks for without waiting for it.
+retry_waits: list[RetryWait] = []
 
 
 def install(scale: float) -> None:
     global _scale
     _scale = scale
     retrier_decl.time = SimpleNamespace(sleep=_retry_sleep)
+    JitterStrategyDecl._eval_body = _record_retry_wait
     WaitFunction._wait_interval = _wait_interval
 
 
 def uninstall() -> None:
     retrier_decl.time = _original_time
+    JitterStrategyDecl._eval_body = _original_jitter
     WaitFunction._wait_interval = _original_wait
 
 
+def retry_waits_of(execution_arn: str) -> list[RetryWait]:
+    return [wait for wait in retry_waits if wait.execution_arn == execution_arn]
+
+
+def _record_retry_wait(self: JitterStrategyDecl, env: Any) -> None:
+    # The retrier evaluates the jitter last, with the capped backoff on top of the stack, then sleeps the result.
+    backoff = env.stack[-1]
+    _original_jitter(self, env)
+    context = env.states.context_object.context_object_data
+    retry_waits.append(RetryWait(context["Execution"]["Id"], context["State"]["Name"], backoff, env.stack[-1]))
+
+
 def _retry_sleep(seconds: float) -> None:
-    retry_intervals.append(seconds)
     time.sleep(seconds * _scale)
 
 

@@ -70,7 +70,7 @@ def test_wait_state_of_100_seconds_runs_at_time_scale(aws: Any, wait_state: dict
     assert 0.9 <= (exited - entered).total_seconds() < 5
 
 
-def retrying_machine(aws: Any, max_attempts: int) -> str:
+def retrying_machine(aws: Any, max_attempts: int, **retry: Any) -> str:
     function_arn = aws.function(
         f"flaky-{uuid.uuid4().hex[:8]}", {"app.py": FLAKY_HANDLER.format(unique=uuid.uuid4().hex)}
     )
@@ -83,7 +83,13 @@ def retrying_machine(aws: Any, max_attempts: int) -> str:
                 "Parameters": {"FunctionName": function_arn, "Payload.$": "$"},
                 "OutputPath": "$.Payload",
                 "Retry": [
-                    {"ErrorEquals": ["Flaky"], "IntervalSeconds": 3, "BackoffRate": 2, "MaxAttempts": max_attempts}
+                    {
+                        "ErrorEquals": ["Flaky"],
+                        "IntervalSeconds": 3,
+                        "BackoffRate": 2,
+                        "MaxAttempts": max_attempts,
+                        **retry,
+                    }
                 ],
                 "End": True,
             }
@@ -95,7 +101,6 @@ def retrying_machine(aws: Any, max_attempts: int) -> str:
 def test_retry_backs_off_at_time_scale_and_records_the_requested_intervals(aws: Any) -> None:
     # GIVEN a Task whose Lambda raises Flaky twice, retried after 3 s then 6 s (9 s in all)
     machine = retrying_machine(aws, max_attempts=3)
-    clock.retry_intervals.clear()
 
     # WHEN it runs
     started = time.monotonic()
@@ -106,14 +111,15 @@ def test_retry_backs_off_at_time_scale_and_records_the_requested_intervals(aws: 
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
     assert json.loads(execution["output"]) == {"calls": 3}
     # AND the engine asked for the uncompressed 3 s and 6 s intervals, but did not really sleep 9 s
-    assert clock.retry_intervals == [3, 6]
+    waits = clock.retry_waits_of(execution["executionArn"])
+    assert [(w.backoff_seconds, w.delay_seconds) for w in waits] == [(3, 3), (6, 6)]
+    assert {w.state for w in waits} == {"Call flaky"}
     assert elapsed < 5
 
 
 def test_retries_exhausted_fail_with_the_lambda_error(aws: Any) -> None:
     # GIVEN a Task whose Lambda always raises Flaky, with 2 retries
     machine = retrying_machine(aws, max_attempts=2)
-    clock.retry_intervals.clear()
 
     # WHEN it runs
     execution = aws.run_to_end(machine, {"failures": 99}, timeout=5)
@@ -121,4 +127,17 @@ def test_retries_exhausted_fail_with_the_lambda_error(aws: Any) -> None:
     # THEN the execution fails with the Lambda's error type after both backoffs
     assert execution["status"] == "FAILED"
     assert execution["error"] == "Flaky"
-    assert clock.retry_intervals == [3, 6]
+    assert [w.backoff_seconds for w in clock.retry_waits_of(execution["executionArn"])] == [3, 6]
+
+
+def test_full_jitter_waits_a_random_part_of_the_backoff_capped_by_max_delay(aws: Any) -> None:
+    # GIVEN retries backing off 3, 6, 12, 24 s, capped at 10 s, with full jitter
+    machine = retrying_machine(aws, max_attempts=4, MaxDelaySeconds=10, JitterStrategy="FULL")
+
+    # WHEN every attempt fails
+    execution = aws.run_to_end(machine, {"failures": 99}, timeout=5)
+
+    # THEN the backoffs requested are the capped series and each wait is within its backoff
+    waits = clock.retry_waits_of(execution["executionArn"])
+    assert [w.backoff_seconds for w in waits] == [3, 6, 10, 10]
+    assert all(0 <= w.delay_seconds <= w.backoff_seconds for w in waits)
