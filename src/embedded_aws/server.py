@@ -12,12 +12,26 @@ import requests
 from moto.core.config import default_user_config
 from moto.server import ThreadedMotoServer
 
-from embedded_aws import bucket_policy, clock, eventbridge_targets, glue_crawls, lambda_runtime
+from embedded_aws import (
+    bucket_policy,
+    clock,
+    eventbridge_targets,
+    glue_crawls,
+    lambda_runtime,
+    mocked_responses,
+    start_execution,
+)
 from embedded_aws.deploy import StackDeployer
 from embedded_aws.faults import FaultInjector
+from embedded_aws.mocked_responses import MOCK_CONFIG_ENV
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = PROJECT_ROOT / "template.yaml"
+
+
+def _mock_config_from_env() -> Path | None:
+    path = os.environ.get(MOCK_CONFIG_ENV)
+    return Path(path) if path else None
 
 
 @dataclass
@@ -29,6 +43,8 @@ class EmbeddedAws:
     crawl_seconds: float = 0.5
     stack_name: str = "orders-etl"
     region: str = "us-east-1"
+    # A Step Functions Local MockConfigFile for executions started as `<stateMachineArn>#<TestCase>`.
+    mock_config: Path | None = field(default_factory=_mock_config_from_env)
     endpoint_url: str = field(init=False, default="")
     faults: FaultInjector = field(init=False, default_factory=FaultInjector)
     _server: ThreadedMotoServer | None = field(init=False, default=None)
@@ -54,6 +70,8 @@ class EmbeddedAws:
         bucket_policy.install()
         glue_crawls.install(self.endpoint_url, self.crawl_seconds)
         clock.install(self.time_scale)
+        start_execution.install(self.mock_config)
+        mocked_responses.install()
         self.faults.install()
         return self
 
@@ -76,6 +94,8 @@ class EmbeddedAws:
             self._server.stop()
             self._server = None
         self.faults.uninstall()
+        mocked_responses.uninstall()
+        start_execution.uninstall()
         clock.uninstall()
         glue_crawls.uninstall()
         eventbridge_targets.uninstall()
