@@ -35,6 +35,17 @@ cfn-lint: $(STAMP) ## cfn-lint on template.yaml
 test: lint typecheck cfn-lint ## Lint, type-check, cfn-lint and run every test
 	$(BIN)/pytest
 
+# Needs docker. The fixture waits for the endpoint; the container is removed whatever the outcome.
+SFN_LOCAL_COMPOSE := docker compose -f statemachine/test/docker-compose.yml
+SFN_LOCAL_PORT ?= 8083
+sfn-local-test: $(STAMP) ## The state machine tests on Step Functions Local as well (needs docker)
+	SFN_LOCAL_PORT=$(SFN_LOCAL_PORT) $(SFN_LOCAL_COMPOSE) up -d
+	SFN_LOCAL_ENDPOINT=http://localhost:$(SFN_LOCAL_PORT) $(BIN)/pytest tests/state_machine; \
+	  status=$$?; $(SFN_LOCAL_COMPOSE) down; exit $$status
+
+statemachine-mutants: $(STAMP) ## Show that the state machine tests catch deleted or weakened Retry/Catch/Choice rules
+	$(BIN)/python tests/state_machine/mutants.py
+
 bench: $(STAMP) ## Validate + flatten against the original approach: 10/100/500 MB files, fresh processes
 	$(BIN)/python -m bench.run
 

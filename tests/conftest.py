@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -13,8 +14,10 @@ from support import Stack
 
 @pytest.fixture(scope="session")
 def embedded_aws() -> Iterator[EmbeddedAws]:
-    # Waits and retries run at 1/100 of their real length; a crawl takes 0.2 s.
-    aws = EmbeddedAws(port=0, time_scale=0.01, crawl_seconds=0.2).start()
+    # Waits and retries run at 1/100 of their real length; a crawl takes 0.2 s. `<arn>#<TestCase>` executions
+    # take their mocked responses from the definition's MockConfigFile, as on Step Functions Local.
+    mock_config = Path(__file__).resolve().parents[1] / "statemachine" / "test" / "MockConfigFile.json"
+    aws = EmbeddedAws(port=0, time_scale=0.01, crawl_seconds=0.2, mock_config=mock_config).start()
     yield aws
     aws.stop()
 

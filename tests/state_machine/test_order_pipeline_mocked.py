@@ -1,0 +1,248 @@
+"""The order pipeline's error handling, case by case from MockConfigFile.json, on each Step Functions engine.
+
+Each test starts `<stateMachineArn>#<TestCase>`, waits for the end (bounded), and checks the final status, error
+and cause, and which states ran in which order with how many attempts, from the execution history.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from embedded_aws.cfn_template import load_template
+from orders_etl_cli.executions import StateRun, history, timeline
+from state_machine.engines import DEFINITION, MOCK_CONFIG, PROJECT_ROOT, Engine, definition_placeholders
+
+EVENT = json.loads((PROJECT_ROOT / "events" / "s3_object_created.json").read_text(encoding="utf-8"))
+PROCESS = ["Validate order file", "Flatten to Parquet"]
+ONE_CHECK = ["Wait for the crawl", "Count the check", "Check crawl", "Crawl finished?"]
+TASKS = ("Validate order file", "Flatten to Parquet", "Start crawl", "Check crawl", "Quarantine the file")
+# The Lambda Retry block's backoff: 2 s doubling, capped at 60 s (the cap applies from the 6th retry on).
+LAMBDA_BACKOFF = [2, 4, 8, 16, 32, 60]
+
+
+class Run:
+    """One finished execution: its description and its states in the order they ran."""
+
+    def __init__(self, engine: Engine, test_case: str) -> None:
+        self.engine = engine
+        self.description = engine.run(engine.state_machine(), test_case, EVENT)
+        self.events = history(engine.sfn, self.description["executionArn"])
+        self.states = timeline(self.events)
+
+    @property
+    def path(self) -> list[str]:
+        return [state.name for state in self.states]
+
+    def visits(self, name: str) -> list[StateRun]:
+        return [state for state in self.states if state.name == name]
+
+    def output(self) -> dict[str, Any]:
+        document: dict[str, Any] = json.loads(self.description["output"])
+        return document
+
+    def task_parameters(self, name: str) -> list[dict[str, Any]]:
+        """The Parameters each TaskScheduled of state `name` sent, in order."""
+        current, sent = None, []
+        for event in self.events:
+            if event["type"].endswith("StateEntered"):
+                current = event["stateEnteredEventDetails"]["name"]
+            elif event["type"] == "TaskScheduled" and current == name:
+                sent.append(json.loads(event["taskScheduledEventDetails"]["parameters"]))
+        return sent
+
+    def retry_gaps(self, name: str) -> list[float]:
+        """Seconds from each TaskFailed of state `name` to the next TaskScheduled: the wait before a retry."""
+        current, failed_at, gaps = None, None, []
+        for event in self.events:
+            if event["type"].endswith("StateEntered"):
+                current, failed_at = event["stateEnteredEventDetails"]["name"], None
+            elif current == name and event["type"] == "TaskFailed":
+                failed_at = event["timestamp"]
+            elif current == name and event["type"] == "TaskScheduled" and isinstance(failed_at, datetime):
+                gaps.append((event["timestamp"] - failed_at).total_seconds())
+        return gaps
+
+    def assert_backoff(self, name: str, expected: list[int]) -> None:
+        """The waits before the retries of `name` follow `expected` (full jitter: a random part of each)."""
+        if self.engine.retry_waits is not None:
+            waits = [w for w in self.engine.retry_waits(self.description["executionArn"]) if w.state == name]
+            assert [w.backoff_seconds for w in waits] == expected
+            assert all(0 <= w.delay_seconds <= w.backoff_seconds for w in waits)
+        else:
+            # An engine that does not report its backoff: bound the waits seen in the history instead.
+            gaps = self.retry_gaps(name)
+            assert len(gaps) == len(expected)
+            assert all(gap <= backoff + 1 for gap, backoff in zip(gaps, expected, strict=True))
+
+    def assert_each_task_ran_once(self) -> None:
+        for state in self.states:
+            if state.name in TASKS:
+                assert (state.attempts, state.failures) == (1, 0), state
+
+
+def mocked(case: str, state: str, invocation: int) -> dict[str, Any]:
+    """The mocked response (Return or Throw) test case `case` gives `state` on its `invocation`th call."""
+    config = json.loads(MOCK_CONFIG.read_text(encoding="utf-8"))
+    responses = config["MockedResponses"][config["StateMachines"]["OrderPipeline"]["TestCases"][case][state]]
+    for invocations, response in responses.items():
+        first, _, last = invocations.partition("-")
+        if int(first) <= invocation <= int(last or first):
+            return dict(response)
+    raise KeyError(f"{case}/{state} has no response {invocation}")
+
+
+def test_happy_path_validates_flattens_and_waits_for_the_crawl(engine: Engine) -> None:
+    # GIVEN a valid file, a crawl that is running at the first check and finished at the second
+    run = Run(engine, "HappyPath")
+
+    # THEN the execution succeeds through every step, each Lambda called once
+    assert run.description["status"] == "SUCCEEDED"
+    assert run.path == [*PROCESS, "Start crawl", *ONE_CHECK, *ONE_CHECK, "Table updated"]
+    run.assert_each_task_ran_once()
+    # AND the output keeps what each step reported (small: counts and keys, never data)
+    output = run.output()
+    assert output["validation"] == {"orders": 3, "rows": 4, "size_bytes": 1210}
+    assert output["flatten"]["partitions"] == ["2025-01-15", "2025-01-16"]
+    assert output["crawl"]["checks"] == {"count": 2}
+    assert output["crawl"]["check"]["status"] == "SUCCEEDED"
+    # AND validate and flatten were sent the bucket and key of the event
+    detail = EVENT["detail"]
+    expected_payload = {"bucket": detail["bucket"]["name"], "key": detail["object"]["key"]}
+    assert run.task_parameters("Validate order file")[0]["Payload"] == expected_payload
+    assert run.task_parameters("Flatten to Parquet")[0]["Payload"] == expected_payload
+
+
+def test_throttled_lambda_is_retried_with_growing_backoff_then_succeeds(engine: Engine) -> None:
+    # GIVEN validate is throttled (Lambda.TooManyRequestsException) twice, then answers
+    run = Run(engine, "TransientLambdaErrorThenSuccess")
+
+    # THEN the execution succeeds on the third attempt of validate
+    assert run.description["status"] == "SUCCEEDED"
+    assert run.path == [*PROCESS, "Start crawl", *ONE_CHECK, *ONE_CHECK, "Table updated"]
+    (validate,) = run.visits("Validate order file")
+    assert (validate.attempts, validate.failures) == (3, 2)
+    # AND the two retries waited (a random part of) 2 s, then 4 s, as the Retry block asks
+    run.assert_backoff("Validate order file", LAMBDA_BACKOFF[:2])
+
+
+def test_system_error_on_every_attempt_fails_at_that_state_without_quarantine(engine: Engine) -> None:
+    # GIVEN flatten fails with Lambda.ServiceException on every attempt
+    run = Run(engine, "RetriesExhausted")
+
+    # THEN after 1 attempt + 6 retries the execution fails with that error, at that state (redrive resumes there)
+    assert run.description["status"] == "FAILED"
+    assert run.description["error"] == "Lambda.ServiceException"
+    assert run.description["cause"] == mocked("RetriesExhausted", "Flatten to Parquet", 6)["Throw"]["Cause"]
+    assert run.path == PROCESS
+    (flatten,) = run.visits("Flatten to Parquet")
+    assert (flatten.attempts, flatten.failures) == (7, 7)
+    run.assert_backoff("Flatten to Parquet", LAMBDA_BACKOFF)
+    # AND nothing was quarantined: a system error never moves a good file
+    assert "Quarantine the file" not in run.path
+
+
+def test_invalid_file_is_quarantined_and_the_execution_fails_with_the_data_error(engine: Engine) -> None:
+    # GIVEN validate reports InvalidOrderFile
+    run = Run(engine, "InvalidFileQuarantined")
+    thrown = mocked("InvalidFileQuarantined", "Validate order file", 0)["Throw"]
+
+    # THEN the data error is not retried, the file is quarantined, and the execution ends in the Fail state
+    assert run.path == ["Validate order file", "Quarantine the file", "Reject the file"]
+    (validate,) = run.visits("Validate order file")
+    assert (validate.attempts, validate.failures) == (1, 1)
+    assert run.description["status"] == "FAILED"
+    assert (run.description["error"], run.description["cause"]) == (thrown["Error"], thrown["Cause"])
+    # AND the quarantine step got the file and the error with its cause (the report lists the problems from it)
+    (sent,) = run.task_parameters("Quarantine the file")
+    assert sent["Payload"]["key"] == EVENT["detail"]["object"]["key"]
+    assert sent["Payload"]["error"] == {"Error": thrown["Error"], "Cause": thrown["Cause"]}
+    assert sent["Payload"]["execution_arn"] == run.description["executionArn"]
+
+
+def test_crawler_already_running_is_joined_then_crawled_again(engine: Engine) -> None:
+    # GIVEN the crawler is already running when we start it, and that crawl began before our Parquet was written
+    run = Run(engine, "CrawlerAlreadyRunning")
+
+    # THEN the execution waits for that crawl, sees it is stale, starts a new crawl and waits for it
+    assert run.description["status"] == "SUCCEEDED"
+    assert run.path == [
+        *PROCESS,
+        "Start crawl",
+        *ONE_CHECK,
+        *ONE_CHECK,
+        "Start crawl",
+        *ONE_CHECK,
+        "Table updated",
+    ]
+    assert [state.attempts for state in run.visits("Start crawl")] == [1, 1]
+    # AND the checks were counted per crawl: the recrawl starts again from zero
+    assert run.output()["crawl"]["started"] is True
+    assert run.output()["crawl"]["checks"] == {"count": 1}
+
+
+def test_failed_crawl_fails_the_execution_with_glue_s_message(engine: Engine) -> None:
+    run = Run(engine, "CrawlerFailed")
+    message = mocked("CrawlerFailed", "Check crawl", 0)["Return"]["Payload"]["message"]
+
+    assert run.description["status"] == "FAILED"
+    assert (run.description["error"], run.description["cause"]) == ("CrawlFailed", message)
+    assert run.path == [*PROCESS, "Start crawl", *ONE_CHECK, "Crawl failed"]
+
+
+def test_crawl_that_never_finishes_fails_at_the_poll_limit_not_later(engine: Engine) -> None:
+    # GIVEN a poll limit of 3 (from Start crawl) and a crawler that reports RUNNING for as long as it is asked
+    run = Run(engine, "CrawlerPollLimit")
+    limit = mocked("CrawlerPollLimit", "Start crawl", 0)["Return"]["Payload"]["poll_limit"]
+
+    # THEN the execution fails right after the third check, saying why
+    assert run.description["status"] == "FAILED"
+    assert run.description["error"] == "CrawlPollLimitReached"
+    assert run.description["cause"] == f"crawler etl_serverless_parquet still running after {limit} checks 1 s apart"
+    assert len(run.visits("Check crawl")) == limit == 3
+    assert run.path == [*PROCESS, "Start crawl", *ONE_CHECK * limit, "Describe the timeout", "Crawl took too long"]
+
+
+def test_the_tests_fill_exactly_the_substitutions_the_template_provides() -> None:
+    # The definition deployed by template.yaml and the one under test here must differ only in these values.
+    template = load_template(Path(PROJECT_ROOT / "template.yaml"))
+    machine = template["Resources"]["OrderPipelineStateMachine"]["Properties"]
+    assert set(machine["DefinitionSubstitutions"]) == definition_placeholders()
+    assert machine["DefinitionUri"] == "statemachine/order_pipeline.asl.json"
+
+
+def test_every_lambda_task_retries_a_transient_error(engine: Engine) -> None:
+    # GIVEN each Lambda task fails once with a different one of the four transient Lambda errors
+    run = Run(engine, "TransientErrorOnEveryTask")
+
+    # THEN each is retried once after 2 s (at most) and the execution succeeds
+    assert run.description["status"] == "SUCCEEDED"
+    for name in ("Validate order file", "Flatten to Parquet", "Start crawl", "Check crawl"):
+        (state,) = run.visits(name)
+        assert (state.attempts, state.failures) == (2, 1), state
+        run.assert_backoff(name, LAMBDA_BACKOFF[:1])
+
+
+def test_data_error_found_by_flatten_is_quarantined_even_if_quarantine_is_throttled(engine: Engine) -> None:
+    # GIVEN flatten finds the file too large after decompressing it, and the quarantine call is throttled once
+    run = Run(engine, "DataErrorFoundByFlatten")
+    thrown = mocked("DataErrorFoundByFlatten", "Flatten to Parquet", 0)["Throw"]
+
+    # THEN the file is quarantined on the second attempt and the execution fails with the data error
+    assert run.path == [*PROCESS, "Quarantine the file", "Reject the file"]
+    (quarantine,) = run.visits("Quarantine the file")
+    assert (quarantine.attempts, quarantine.failures) == (2, 1)
+    assert (run.description["error"], run.description["cause"]) == ("FileTooLarge", thrown["Cause"])
+
+
+def test_every_lambda_task_has_the_same_retry_and_catch_policy() -> None:
+    # The behaviour tests above throw each transient error at one task and each data error at one catch; this
+    # makes that evidence hold for every task: the Retry (and, where data is read, the Catch) blocks are identical.
+    states = json.loads(DEFINITION.read_text(encoding="utf-8"))["States"]
+    lambda_tasks = {name: s for name, s in states.items() if s.get("Resource") == "arn:aws:states:::lambda:invoke"}
+    assert set(lambda_tasks) == set(TASKS)
+    assert all(s["Retry"] == lambda_tasks["Validate order file"]["Retry"] for s in lambda_tasks.values())
+    assert states["Validate order file"]["Catch"] == states["Flatten to Parquet"]["Catch"]
+    assert all("Catch" not in lambda_tasks[name] for name in ("Start crawl", "Check crawl", "Quarantine the file"))
