@@ -19,6 +19,7 @@ from embedded_aws import (
     glue_crawls,
     lambda_runtime,
     mocked_responses,
+    redrive,
     start_execution,
 )
 from embedded_aws.deploy import StackDeployer
@@ -72,6 +73,7 @@ class EmbeddedAws:
         clock.install(self.time_scale)
         start_execution.install(self.mock_config)
         mocked_responses.install()
+        redrive.install()
         self.faults.install()
         return self
 
@@ -94,6 +96,7 @@ class EmbeddedAws:
             self._server.stop()
             self._server = None
         self.faults.uninstall()
+        redrive.uninstall()
         mocked_responses.uninstall()
         start_execution.uninstall()
         clock.uninstall()
