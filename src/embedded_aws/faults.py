@@ -2,12 +2,17 @@
 
 The error reaches the state machine under exactly that name (e.g. `Lambda.TooManyRequestsException`, or any
 system error), so Retry and Catch behave as they would on AWS for that error name.
+
+With a control file, other processes set and clear faults while the endpoint runs (`orders-etl local fail`):
+the injector rereads the file when it changed and writes the remaining counts back.
 """
 
 from __future__ import annotations
 
+import json
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from embedded_aws import lambda_runtime
@@ -20,11 +25,33 @@ class _Fault:
     remaining: int | None  # None: until cleared
 
 
+def parse_fault(text: str) -> tuple[str, str, int | None]:
+    """`FUNCTION=ERROR[:COUNT]` -> (function, error, count or None for "until cleared")."""
+    function, equals, error_and_count = text.partition("=")
+    error, _, count = error_and_count.partition(":")
+    if not (function and equals and error) or (count and not count.isdigit()):
+        raise ValueError(f"{text!r}: expected FUNCTION_OR_STATE=ERROR[:COUNT], e.g. FlattenOrders=ConnectionError:3")
+    return function, error, int(count) if count else None
+
+
+def read_fault_file(path: Path) -> list[dict[str, Any]]:
+    return list(json.loads(path.read_text())) if path.exists() else []
+
+
+def write_fault_file(path: Path, faults: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(faults, indent=2) + "\n")
+    temporary.replace(path)  # the endpoint never reads a half-written file
+
+
 class FaultInjector:
-    def __init__(self) -> None:
+    def __init__(self, control_file: Path | None = None) -> None:
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self.injected: dict[str, int] = {}
+        self.control_file = control_file
+        self._control_mtime: float | None = None
 
     def install(self) -> None:
         lambda_runtime.add_before_invoke(self._before_invoke)
@@ -43,6 +70,7 @@ class FaultInjector:
 
     def _before_invoke(self, function_name: str, event: Any) -> None:
         with self._lock:
+            self._read_control_file()
             fault = next((f for f in self._faults if f.function in function_name), None)
             if fault is None:
                 return
@@ -50,5 +78,19 @@ class FaultInjector:
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._faults.remove(fault)
+                self._write_control_file()
             self.injected[function_name] = self.injected.get(function_name, 0) + 1
         raise type(fault.error, (Exception,), {})(f"injected fault: {fault.error}")
+
+    def _read_control_file(self) -> None:
+        if self.control_file is None or not self.control_file.exists():
+            return
+        mtime = self.control_file.stat().st_mtime
+        if mtime != self._control_mtime:
+            self._faults = [_Fault(**fault) for fault in read_fault_file(self.control_file)]
+            self._control_mtime = mtime
+
+    def _write_control_file(self) -> None:
+        if self.control_file is not None:
+            write_fault_file(self.control_file, [asdict(fault) for fault in self._faults])
+            self._control_mtime = self.control_file.stat().st_mtime

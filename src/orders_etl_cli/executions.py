@@ -21,6 +21,9 @@ class StateRun:
     attempts: int = 0
     failures: int = 0
     error: str | None = None
+    cause: str | None = None
+    input: str | None = None
+    output: str | None = None
 
     @property
     def seconds(self) -> float | None:
@@ -40,18 +43,22 @@ def timeline(events: list[dict[str, Any]]) -> list[StateRun]:
     for event in events:
         kind = event["type"]
         if kind.endswith("StateEntered"):
-            runs.append(StateRun(event["stateEnteredEventDetails"]["name"], event["timestamp"]))
+            details = event["stateEnteredEventDetails"]
+            runs.append(StateRun(details["name"], event["timestamp"], input=details.get("input")))
         elif kind.endswith("StateExited") and runs:
             runs[-1].exited = event["timestamp"]
+            runs[-1].output = event["stateExitedEventDetails"].get("output")
         elif kind in ("TaskScheduled", "LambdaFunctionScheduled") and runs:
             runs[-1].attempts += 1
         elif kind in ("TaskFailed", "LambdaFunctionFailed") and runs:
             runs[-1].failures += 1
             details = event.get("taskFailedEventDetails") or event.get("lambdaFunctionFailedEventDetails") or {}
-            runs[-1].error = details.get("error")
+            runs[-1].error, runs[-1].cause = details.get("error"), details.get("cause")
         elif kind == "ExecutionFailed" and runs and runs[-1].exited is None:
             runs[-1].exited = event["timestamp"]
-            runs[-1].error = runs[-1].error or event.get("executionFailedEventDetails", {}).get("error")
+            failed = event.get("executionFailedEventDetails", {})
+            runs[-1].error = runs[-1].error or failed.get("error")
+            runs[-1].cause = runs[-1].cause or failed.get("cause")
     return runs
 
 
@@ -66,6 +73,23 @@ def wait_for_executions(sfn: Any, state_machine_arn: str, count: int, timeout: f
             running = [e["name"] for e in executions if e["status"] not in TERMINAL]
             raise TimeoutError(f"{len(executions)}/{count} executions after {timeout}s, still running: {running}")
         time.sleep(0.1)
+
+
+def wait_for(sfn: Any, execution_arns: list[str], timeout: float = 60.0) -> list[dict[str, Any]]:
+    """DescribeExecution of each execution once it has ended; TimeoutError after `timeout` s (never hangs)."""
+    deadline = time.monotonic() + timeout
+    ended: dict[str, dict[str, Any]] = {}
+    while True:
+        for arn in execution_arns:
+            if arn not in ended:
+                described = sfn.describe_execution(executionArn=arn)
+                if described["status"] in TERMINAL:
+                    ended[arn] = described
+        if len(ended) == len(execution_arns):
+            return [ended[arn] for arn in execution_arns]
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{len(execution_arns) - len(ended)} executions still running after {timeout}s")
+        time.sleep(0.1 if sfn.meta.endpoint_url.startswith("http://") else 1.0)
 
 
 def list_executions(sfn: Any, state_machine_arn: str) -> list[dict[str, Any]]:

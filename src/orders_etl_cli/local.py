@@ -8,15 +8,30 @@ import signal
 import threading
 from pathlib import Path
 
+import boto3
+
 from embedded_aws.server import EmbeddedAws
+from orders_etl_cli.local_faults import add_faults, clear_faults, describe_faults, fault_file, state_machine_definition
 
 
 def start_local(
-    port: int, outputs_file: Path, time_scale: float, crawl_seconds: float, overrides: dict[str, str]
+    port: int,
+    outputs_file: Path,
+    time_scale: float,
+    crawl_seconds: float,
+    overrides: dict[str, str],
+    faults: list[str] | None = None,
 ) -> None:
-    aws = EmbeddedAws(port=port, time_scale=time_scale, crawl_seconds=crawl_seconds).start()
+    aws = EmbeddedAws(port=port, time_scale=time_scale, crawl_seconds=crawl_seconds)
+    aws.faults.control_file = fault_file(outputs_file)
+    clear_faults(aws.faults.control_file)  # faults of an earlier run do not carry over
+    aws.start()
     try:
         outputs = aws.deploy(parameter_overrides=overrides)
+        if faults:
+            sfn = boto3.client("stepfunctions", endpoint_url=aws.endpoint_url, region_name=aws.region)
+            definition = state_machine_definition(sfn, outputs["StateMachineArn"])
+            print(describe_faults(add_faults(aws.faults.control_file, faults, definition)), flush=True)
         outputs["EndpointUrl"] = aws.endpoint_url
         outputs_file.parent.mkdir(parents=True, exist_ok=True)
         temporary = outputs_file.with_suffix(".tmp")

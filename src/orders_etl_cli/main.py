@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from orders_etl_cli.execution_commands import add_executions_parser, run_executions
 from orders_etl_cli.stack import DEFAULT_OUTPUTS, load_stack
 from orders_etl_cli.text_table import format_table
 
@@ -23,10 +24,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     start.add_argument("--crawl-seconds", type=float, default=0.5, help="how long an emulated crawl takes")
     start.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE", help="template parameter")
+    start.add_argument(
+        "--fail",
+        action="append",
+        default=[],
+        metavar="FUNCTION_OR_STATE=ERROR[:COUNT]",
+        help="make that step raise ERROR for COUNT calls (or until `local fail --clear`)",
+    )
+    fail = local.add_parser("fail", help="make a step of the running embedded AWS fail, list or clear faults")
+    fail.add_argument("faults", nargs="*", metavar="FUNCTION_OR_STATE=ERROR[:COUNT]")
+    fail.add_argument("--clear", action="store_true", help="remove every fault")
+    fail.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS, help="outputs of `local start`")
 
     query = commands.add_parser("query", help="run SQL over the orders table (Athena on AWS, DuckDB locally)")
     query.add_argument("sql")
     _add_stack_arguments(query)
+
+    add_executions_parser(commands, _add_stack_arguments)
 
     commands.add_parser("demo", help="run the pipeline on the embedded AWS with the files in events/orders/")
 
@@ -48,14 +62,18 @@ def _add_stack_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "local" and args.local_command == "fail":
+        return _local_fail(args)
     if args.command == "local":
         from orders_etl_cli.local import start_local
 
         overrides = dict(item.split("=", 1) for item in args.parameter)
-        start_local(args.port, args.outputs, args.time_scale, args.crawl_seconds, overrides)
+        start_local(args.port, args.outputs, args.time_scale, args.crawl_seconds, overrides, args.fail)
         return 0
     if args.command == "query":
         return _query(args)
+    if args.command == "executions":
+        return run_executions(args)
     if args.command == "flatten":
         from orders_etl_cli.flatten_command import flatten_local
 
@@ -69,6 +87,27 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_demo()
     return 2
+
+
+def _local_fail(args: argparse.Namespace) -> int:
+    from embedded_aws.faults import read_fault_file
+    from orders_etl_cli.local_faults import (
+        add_faults,
+        clear_faults,
+        describe_faults,
+        fault_file,
+        state_machine_definition,
+    )
+
+    control_file = fault_file(args.outputs)
+    if args.clear:
+        clear_faults(control_file)
+    if args.faults:
+        stack = load_stack(args.outputs, None)
+        definition = state_machine_definition(stack.client("stepfunctions"), stack.outputs["StateMachineArn"])
+        add_faults(control_file, args.faults, definition)
+    print(describe_faults(read_fault_file(control_file)))
+    return 0
 
 
 def _query(args: argparse.Namespace) -> int:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from embedded_aws.faults import FaultInjector
+from embedded_aws.faults import FaultInjector, parse_fault, read_fault_file, write_fault_file
 
 
 def raised(injector: FaultInjector, function: str) -> str | None:
@@ -41,3 +43,41 @@ def test_the_injected_error_message_names_the_fault(count: int) -> None:
     injector.fail("F", "SomeSystemError", count=count)
     with pytest.raises(Exception, match="injected fault: SomeSystemError"):
         injector._before_invoke("F", {})
+
+
+def test_faults_from_a_control_file_are_read_when_it_changes_and_counted_down_in_it(tmp_path: Path) -> None:
+    # GIVEN an injector watching a control file that another process writes
+    control = tmp_path / "faults.json"
+    injector = FaultInjector(control_file=control)
+    assert raised(injector, "orders-etl-FlattenOrdersFunction") is None  # no file yet: no fault
+    write_fault_file(control, [{"function": "FlattenOrders", "error": "ConnectionError", "remaining": 2}])
+
+    # WHEN the function is called THEN the fault fires, and the file shows what is left
+    assert raised(injector, "orders-etl-FlattenOrdersFunction") == "ConnectionError"
+    assert read_fault_file(control) == [{"function": "FlattenOrders", "error": "ConnectionError", "remaining": 1}]
+    assert raised(injector, "orders-etl-FlattenOrdersFunction") == "ConnectionError"
+    assert read_fault_file(control) == []
+    assert raised(injector, "orders-etl-FlattenOrdersFunction") is None
+
+    # AND a fault written "until cleared" lasts until the file is emptied
+    write_fault_file(control, [{"function": "Check", "error": "ConnectionError", "remaining": None}])
+    assert [raised(injector, "CheckCrawl") for _ in range(2)] == ["ConnectionError"] * 2
+    write_fault_file(control, [])
+    assert raised(injector, "CheckCrawl") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("FlattenOrders=ConnectionError:3", ("FlattenOrders", "ConnectionError", 3)),
+        ("Flatten to Parquet=Lambda.ServiceException", ("Flatten to Parquet", "Lambda.ServiceException", None)),
+    ],
+)
+def test_fault_specs_parse(text: str, parsed: tuple[str, str, int | None]) -> None:
+    assert parse_fault(text) == parsed
+
+
+@pytest.mark.parametrize("text", ["Flatten", "=Error", "F=", "F=E:x"])
+def test_malformed_fault_specs_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="expected FUNCTION_OR_STATE=ERROR"):
+        parse_fault(text)
