@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,6 +10,9 @@ import boto3
 
 from orders_etl_cli.executions import history, list_executions, timeline, wait_for_executions
 from orders_etl_cli.query import query_catalog_with_duckdb
+
+# `orders-etl ARGS` run in-process: (exit code, stdout, stderr); the `cli` fixture in tests/e2e.
+Cli = Callable[..., tuple[int, str, str]]
 
 
 @dataclass

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from orders_etl_cli.execution_commands import add_executions_parser, run_executions
+from orders_etl_cli.quarantine_commands import add_quarantine_parser, run_quarantine
 from orders_etl_cli.stack import DEFAULT_OUTPUTS, load_stack
 from orders_etl_cli.text_table import format_table
 
@@ -41,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_stack_arguments(query)
 
     add_executions_parser(commands, _add_stack_arguments)
+    add_quarantine_parser(commands, _add_stack_arguments)
 
     commands.add_parser("demo", help="run the pipeline on the embedded AWS with the files in events/orders/")
 
@@ -74,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         return _query(args)
     if args.command == "executions":
         return run_executions(args)
+    if args.command == "quarantine":
+        return run_quarantine(args)
     if args.command == "flatten":
         from orders_etl_cli.flatten_command import flatten_local
 

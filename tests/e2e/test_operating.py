@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from orders_etl_cli.main import main
-from support import Stack, order, product
-
-Cli = Callable[..., tuple[int, str]]
-
-
-@pytest.fixture
-def cli(stack: Stack, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
-    """Runs `orders-etl ARGS --outputs <this stack>` and returns (exit code, stdout)."""
-    outputs = tmp_path / "outputs.json"
-    outputs.write_text(json.dumps({**stack.outputs, "EndpointUrl": stack.endpoint_url}))
-
-    def run(*args: str) -> tuple[int, str]:
-        capsys.readouterr()
-        code = main([*args, "--outputs", str(outputs)])
-        return code, capsys.readouterr().out
-
-    return run
+from support import Cli, Stack, order, product
 
 
 def orders_file(name: str, rows: int = 2) -> bytes:
@@ -49,7 +31,7 @@ def test_a_flatten_outage_is_redriven_after_the_fix_and_the_rows_land_once(
     # THEN the execution is FAILED at flatten and the raw file is where it was
     assert execution["status"] == "FAILED"
     assert stack.keys("raw/outage/") == ["raw/outage/a.json"]
-    code, listing = cli("executions", "list", "--status", "FAILED", "--json")
+    code, listing, _ = cli("executions", "list", "--status", "FAILED", "--json")
     (row,) = json.loads(listing)
     assert (row["source_key"], row["failed_state"], row["error"]) == (
         "raw/outage/a.json",
@@ -59,7 +41,7 @@ def test_a_flatten_outage_is_redriven_after_the_fix_and_the_rows_land_once(
 
     # WHEN the cause is fixed and the execution is redriven
     fault_injector.clear()
-    code, output = cli("executions", "redrive", execution["name"], "--wait")
+    code, output, _ = cli("executions", "redrive", execution["name"], "--wait")
 
     # THEN it succeeds without validating again, and the table holds the file's rows exactly once
     assert code == 0, output
@@ -69,7 +51,7 @@ def test_a_flatten_outage_is_redriven_after_the_fix_and_the_rows_land_once(
     assert states.count("Validate order file") == 1 and states.count("Flatten to Parquet") == 2
     assert count_rows(stack, "raw/outage/") == 3
     # AND `executions show` tells the story state by state
-    code, shown = cli("executions", "show", execution["name"])
+    code, shown, _ = cli("executions", "show", execution["name"])
     assert code == 0
     assert "redrives 1" in shown and "ConnectionResetError" in shown and "Table updated" in shown
 
@@ -83,10 +65,10 @@ def test_bulk_redrive_of_ten_failed_executions(stack: Stack, cli: Cli, fault_inj
     fault_injector.clear()
 
     # WHEN a dry run, then the redrive of every failed execution
-    code, dry = cli("executions", "redrive", "--all-failed", "--dry-run")
+    code, dry, _ = cli("executions", "redrive", "--all-failed", "--dry-run")
     assert code == 0 and "would redrive: 10  not redrivable: 0  errors: 0" in dry
     assert {stack.describe(e)["status"] for e in executions} == {"FAILED"}  # a dry run changes nothing
-    code, output = cli("executions", "redrive", "--all-failed", "--since", "1h", "--per-second", "50", "--wait")
+    code, output, _ = cli("executions", "redrive", "--all-failed", "--since", "1h", "--per-second", "50", "--wait")
 
     # THEN all ten succeed and every file's rows are in the table once
     assert code == 0, output
@@ -100,7 +82,7 @@ def test_redrive_leaves_out_quarantined_files_and_succeeded_executions_with_the_
     executions = stack.run({"raw/mixed/bad.json": bad, "raw/mixed/good.json": orders_file("G")})
     names = {stack.describe(e)["status"]: e["name"] for e in executions}
 
-    code, output = cli("executions", "redrive", names["FAILED"], names["SUCCEEDED"])
+    code, output, _ = cli("executions", "redrive", names["FAILED"], names["SUCCEEDED"])
 
     assert code == 0
     assert "redriven: 0  not redrivable: 2  errors: 0" in output
@@ -114,14 +96,14 @@ def test_list_by_key_finds_one_execution_among_fifty(stack: Stack, cli: Cli, fau
     stack.run({f"raw/many/file-{i:02d}.json": b"[]" for i in range(50)}, timeout=120)
 
     # WHEN listing by key
-    code, listing = cli("executions", "list", "--key", "raw/many/file-37", "--json")
+    code, listing, _ = cli("executions", "list", "--key", "raw/many/file-37", "--json")
 
     # THEN exactly that file's execution is found
     assert code == 0
     (row,) = json.loads(listing)
     assert row["source_key"] == "raw/many/file-37.json" and row["status"] == "FAILED"
     # AND the table form shows the columns users look for, with a limit honoured
-    code, table = cli("executions", "list", "--limit", "5")
+    code, table, _ = cli("executions", "list", "--limit", "5")
     assert table.splitlines()[0].split() == [
         "name",
         "source",
@@ -139,7 +121,7 @@ def test_list_by_key_finds_one_execution_among_fifty(stack: Stack, cli: Cli, fau
 
 def test_local_fail_sets_lists_and_clears_faults_by_state_name(tmp_path: Path, cli: Cli, stack: Stack) -> None:
     # GIVEN faults set by state name and by function name, through the control file of a running endpoint
-    code, output = cli(
+    code, output, _ = cli(
         "local", "fail", "Flatten to Parquet=ConnectionResetError:2", "ValidateOrder=Lambda.ServiceException"
     )
     assert code == 0
@@ -148,7 +130,7 @@ def test_local_fail_sets_lists_and_clears_faults_by_state_name(tmp_path: Path, c
     faults = json.loads((tmp_path / "faults.json").read_text())
     assert [f["function"] for f in faults] == ["orders-etl-FlattenOrdersFunction", "ValidateOrder"]
 
-    code, output = cli("local", "fail", "--clear")
+    code, output, _ = cli("local", "fail", "--clear")
     assert output.strip() == "no faults"
     with pytest.raises(ValueError, match="expected FUNCTION_OR_STATE=ERROR"):
         cli("local", "fail", "Flatten to Parquet")

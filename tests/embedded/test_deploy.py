@@ -35,14 +35,17 @@ def rule_pattern(events: Any) -> dict[str, Any]:
 
 def test_outputs_name_the_stack_resources(stack: Any) -> None:
     # GIVEN / WHEN template.yaml is deployed
-    # THEN its five outputs are resolved to the deployed names
+    # THEN its outputs are resolved to the deployed names and parameter values
     assert set(stack.outputs) == {
         "DataBucketName",
         "StateMachineArn",
         "CrawlerName",
         "GlueDatabaseName",
         "AthenaWorkGroupName",
+        "RawPrefix",
+        "QuarantinePrefix",
     }
+    assert (stack.outputs["RawPrefix"], stack.outputs["QuarantinePrefix"]) == ("raw/", "quarantine/")
     assert stack.outputs["DataBucketName"] == f"{STACK}-data-{ACCOUNT_ID}-us-east-1"
     assert stack.outputs["CrawlerName"] == "etl_serverless_parquet"
     assert stack.outputs["GlueDatabaseName"] == "orders_etl"
