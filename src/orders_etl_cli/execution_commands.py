@@ -99,6 +99,7 @@ def _show(stack: StackContext, name_or_arn: str) -> int:
     for run in timeline(history(sfn, arn)):
         retries = f"  retries {run.attempts - 1}" if run.attempts > 1 else ""
         print(f"{_time(run.entered)}  {_seconds(run.seconds):>7} s  {run.name}{retries}")
+        print(f"    in     {_cut(_fields(run.input))}")
         if run.error:
             print(f"    error  {run.error}: {_cut(error_message(run.cause or ''))}")
         if run.output is not None:
@@ -151,6 +152,15 @@ def execution_arn(state_machine_arn: str, name_or_arn: str) -> str:
 def console_url(arn: str) -> str:
     region = arn.split(":")[3]
     return f"https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{arn}"
+
+
+def _fields(state_input: str | None) -> str:
+    """The payload a state received, as its top-level field names (the values are in `added` lines above)."""
+    try:
+        document = json.loads(state_input or "{}")
+    except ValueError:
+        return state_input or ""
+    return "fields " + ", ".join(document) if isinstance(document, dict) else json.dumps(document)
 
 
 def _added(state_input: str | None, state_output: str | None) -> str:
