@@ -168,6 +168,15 @@ class StackDeployer:
             s3.put_public_access_block(
                 Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
             )
+        if "VersioningConfiguration" in props:
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
+        if "LifecycleConfiguration" in props:
+            s3.put_bucket_lifecycle_configuration(
+                Bucket=name,
+                LifecycleConfiguration={
+                    "Rules": [_lifecycle_rule(r) for r in props["LifecycleConfiguration"]["Rules"]]
+                },
+            )
 
     def _bucket_policy(self, logical_id: str) -> None:
         props = self._props(logical_id)
@@ -295,3 +304,16 @@ def _zip_directory(directory: Path) -> bytes:
             if path.is_file() and "__pycache__" not in path.parts:
                 archive.write(path, path.relative_to(directory).as_posix())
     return buffer.getvalue()
+
+
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFormation lifecycle rule in the shape of the S3 API (the two spell a few fields differently)."""
+    api_rule: dict[str, Any] = {
+        "ID": rule["Id"],
+        "Status": rule["Status"],
+        "Filter": {"Prefix": rule.get("Prefix", "")},
+    }
+    for key in ("NoncurrentVersionExpiration", "AbortIncompleteMultipartUpload", "Expiration"):
+        if key in rule:
+            api_rule[key] = rule[key]
+    return api_rule

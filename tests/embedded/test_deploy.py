@@ -163,6 +163,10 @@ def test_bucket_has_encryption_public_access_block_and_tls_only_policy(stack: An
     assert statement["Sid"] == "DenyInsecureTransport"
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert statement["Resource"] == [f"arn:aws:s3:::{stack.bucket}", f"arn:aws:s3:::{stack.bucket}/*"]
+    # AND keeps replaced versions for 30 days
+    assert s3.get_bucket_versioning(Bucket=stack.bucket)["Status"] == "Enabled"
+    (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=stack.bucket)["Rules"]
+    assert (rule["Status"], rule["NoncurrentVersionExpiration"]["NoncurrentDays"]) == ("Enabled", 30)
 
 
 def test_log_groups_have_retention(stack: Any) -> None:
