@@ -8,6 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,8 +33,19 @@ typecheck: $(STAMP) ## mypy on the library code and every Lambda handler
 cfn-lint: $(STAMP) ## cfn-lint on template.yaml
 	$(BIN)/cfn-lint template.yaml
 
-test: lint typecheck cfn-lint ## Lint, type-check, cfn-lint and run every test
-	$(BIN)/pytest
+test: lint typecheck cfn-lint ## Lint, type-check, cfn-lint and every test but the slow ones
+	$(BIN)/pytest -m "not slow"
+
+test-slow: $(STAMP) ## The tests marked slow (a 200-file burst); .ci/run runs them after make test
+	$(BIN)/pytest -m slow -s
+
+# checkov has many dependencies of its own: it gets its own environment, like sam.
+$(CHECKOV_VENV)/bin/checkov:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet "checkov>=3.2,<4"
+
+checkov: $(CHECKOV_VENV)/bin/checkov ## checkov on template.yaml (every skipped check has its reason in the template)
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet
 
 # Needs docker. The fixture waits for the endpoint; the container is removed whatever the outcome.
 SFN_LOCAL_COMPOSE := docker compose -f statemachine/test/docker-compose.yml
@@ -69,6 +81,6 @@ deploy: build ## sam deploy --guided to your AWS account
 	$(SAM_VENV)/bin/sam deploy --guided
 
 clean: ## Remove the virtual environments and build output
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .local .bench-data
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .local .bench-data
 
-.PHONY: help install lint typecheck cfn-lint test bench demo local build deploy clean
+.PHONY: help install lint typecheck cfn-lint test test-slow checkov sfn-local-test statemachine-mutants bench demo local build deploy clean

@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 
-from orders_etl_cli.executions import history, list_executions, timeline, wait_for_executions
+from orders_etl_cli.executions import history, list_executions, source_key, timeline, wait_for_executions
 from orders_etl_cli.query import query_catalog_with_duckdb
 
 # `orders-etl ARGS` run in-process: (exit code, stdout, stderr); the `cli` fixture in tests/e2e.
@@ -54,6 +54,9 @@ class Stack:
         )
         return description
 
+    def source_key(self, execution: dict[str, Any]) -> str | None:
+        return source_key(self.client("stepfunctions"), execution["executionArn"])
+
     def states(self, execution: dict[str, Any]) -> list[str]:
         return [run.name for run in timeline(history(self.client("stepfunctions"), execution["executionArn"]))]
 
@@ -62,6 +65,10 @@ class Stack:
             sql, glue=self.client("glue"), s3=self.client("s3"), database=self.outputs["GlueDatabaseName"]
         )
         return result.rows
+
+    def get(self, key: str) -> bytes:
+        body: bytes = self.client("s3").get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        return body
 
     def keys(self, prefix: str) -> list[str]:
         listing = self.client("s3").list_objects_v2(Bucket=self.bucket, Prefix=prefix)
