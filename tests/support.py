@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 
-from orders_etl_cli.executions import history, list_executions, source_key, timeline, wait_for_executions
+from orders_etl_cli.executions import history, list_executions, source_key, timeline, wait_for, wait_for_executions
 from orders_etl_cli.query import query_catalog_with_duckdb
 
 # `orders-etl ARGS` run in-process: (exit code, stdout, stderr); the `cli` fixture in tests/e2e.
@@ -47,6 +47,9 @@ class Stack:
         return wait_for_executions(
             self.client("stepfunctions"), self.state_machine_arn, already + len(files), timeout=timeout
         )
+
+    def wait_for(self, execution_arns: list[str], timeout: float = 60.0) -> list[dict[str, Any]]:
+        return wait_for(self.client("stepfunctions"), execution_arns, timeout=timeout)
 
     def describe(self, execution: dict[str, Any]) -> dict[str, Any]:
         description: dict[str, Any] = self.client("stepfunctions").describe_execution(

@@ -22,6 +22,7 @@ from embedded_aws import (
     redrive,
     start_execution,
 )
+from embedded_aws.api_faults import ApiFaultInjector
 from embedded_aws.deploy import StackDeployer
 from embedded_aws.faults import FaultInjector
 from embedded_aws.mocked_responses import MOCK_CONFIG_ENV
@@ -48,6 +49,7 @@ class EmbeddedAws:
     mock_config: Path | None = field(default_factory=_mock_config_from_env)
     endpoint_url: str = field(init=False, default="")
     faults: FaultInjector = field(init=False, default_factory=FaultInjector)
+    api_faults: ApiFaultInjector = field(init=False, default_factory=ApiFaultInjector)
     _server: ThreadedMotoServer | None = field(init=False, default=None)
 
     def start(self) -> EmbeddedAws:
@@ -75,6 +77,7 @@ class EmbeddedAws:
         mocked_responses.install()
         redrive.install()
         self.faults.install()
+        self.api_faults.install()
         return self
 
     def deploy(self, parameter_overrides: dict[str, str] | None = None, template: Path = TEMPLATE) -> dict[str, str]:
@@ -95,6 +98,7 @@ class EmbeddedAws:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        self.api_faults.uninstall()
         self.faults.uninstall()
         redrive.uninstall()
         mocked_responses.uninstall()

@@ -1,0 +1,69 @@
+"""Throttling and server errors from S3 and Glue, as AWS sends them: retried by the SDK, or a redrivable failure."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from embedded_aws.api_faults import ApiFaultInjector
+from embedded_aws.server import EmbeddedAws
+from support import Stack, order, product
+
+BODY = json.dumps(
+    [order("T-1", "2025-09-01T10:00:00Z", product("P", 1, 2)), order("T-2", "2025-09-02", product("Q", 2, 1))]
+).encode()
+
+
+@pytest.fixture
+def api_faults(embedded_aws: EmbeddedAws) -> Iterator[ApiFaultInjector]:
+    embedded_aws.api_faults.clear()
+    yield embedded_aws.api_faults
+    embedded_aws.api_faults.clear()
+
+
+def test_throttling_and_5xx_on_every_kind_of_call_are_retried_and_the_file_lands_once(
+    stack: Stack, api_faults: ApiFaultInjector
+) -> None:
+    # GIVEN S3 and Glue answer two calls of each kind the pipeline makes with a throttling or server error
+    api_faults.fail("s3", "GetObject", "SlowDown", count=2, path_contains="/raw/")
+    api_faults.fail("s3", "PutObject", "SlowDown", count=2, path_contains="/parquet_files/")
+    api_faults.fail("s3", "PutObject", "InternalError", count=2, path_contains="/manifests/")
+    api_faults.fail("glue", "StartCrawler", "ThrottlingException", count=2)
+    api_faults.fail("glue", "GetCrawler", "InternalError", count=2)
+
+    # WHEN a file is uploaded
+    (execution,) = stack.run({"raw/faults/a.json": BODY})
+
+    # THEN every fault was hit, the SDK retried each call, and the execution succeeded without a Lambda retry
+    assert len(api_faults.injected) == 10, api_faults.injected
+    assert execution["status"] == "SUCCEEDED", stack.describe(execution).get("cause")
+    assert stack.query("SELECT order_id, product_id FROM orders ORDER BY 1") == [("T-1", "P"), ("T-2", "Q")]
+
+
+def test_exhausted_retries_leave_a_redrivable_failure_and_the_raw_file(
+    stack: Stack, api_faults: ApiFaultInjector
+) -> None:
+    # GIVEN S3 refuses every Parquet upload
+    api_faults.fail("s3", "PutObject", "SlowDown", path_contains="/parquet_files/")
+
+    # WHEN a file is uploaded
+    (execution,) = stack.run({"raw/faults/b.json": BODY})
+
+    # THEN the execution fails at flatten with S3's error once the SDK gives up, the raw file stays, nothing is
+    # quarantined, and no Parquet was written
+    described = stack.describe(execution)
+    assert (described["status"], described["error"]) == ("FAILED", "S3UploadFailedError")
+    assert "SlowDown" in described["cause"]
+    assert stack.states(execution)[-1] == "Flatten to Parquet"
+    assert stack.keys("raw/") == ["raw/faults/b.json"]
+    assert stack.keys("quarantine/") == [] and stack.keys("parquet_files/") == []
+
+    # AND once S3 recovers, a redrive completes it with the file's rows once
+    api_faults.clear()
+    sfn = stack.client("stepfunctions")
+    sfn.redrive_execution(executionArn=execution["executionArn"])
+    (finished,) = stack.wait_for([execution["executionArn"]])
+    assert finished["status"] == "SUCCEEDED"
+    assert stack.query("SELECT COUNT(*) FROM orders") == [(2,)]
