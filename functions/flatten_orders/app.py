@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from orders_etl.engine import flatten_order_file
 from orders_etl.publishing import publish
 from orders_etl.settings import PipelineSettings
-from orders_etl.source_files import download_object, scratch_directory
+from orders_etl.source_files import SourceVersion, download_object, scratch_directory
 
 logger = Logger()
 tracer = Tracer()
@@ -26,7 +26,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     key = event["key"]
     with scratch_directory() as scratch:
         local = scratch / "input"
-        download_object(s3, event["bucket"], key, local, max_bytes=settings.max_file_bytes)
+        download_object(
+            s3, event["bucket"], key, local, max_bytes=settings.max_file_bytes, version=SourceVersion.from_event(event)
+        )
         flattened = flatten_order_file(
             local,
             scratch / "parquet",
@@ -35,7 +37,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             workdir=scratch / "work",
             settings=settings.engine(),
         )
-        published = publish(s3, settings, key, flattened.parquet_files, flattened.summary.rows)
+        published = publish(
+            s3, settings, key, flattened.parquet_files, flattened.summary.rows, SourceVersion.from_event(event)
+        )
     result = flattened.summary
     metrics.add_metric(name="RowsWritten", unit=MetricUnit.Count, value=result.rows)
     summary = {"rows": result.rows, "orders": result.orders, "orders_without_products": result.orders_without_products}

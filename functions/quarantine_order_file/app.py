@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders_etl.quarantine import quarantine_file
 from orders_etl.settings import PipelineSettings
+from orders_etl.source_files import SourceVersion
 
 logger = Logger()
 tracer = Tracer()
@@ -21,7 +22,8 @@ s3 = boto3.client("s3")
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = PipelineSettings.from_env()
-    result = quarantine_file(s3, settings, event["key"], event["error"], event["execution_arn"])
+    version = SourceVersion.from_event(event)
+    result = quarantine_file(s3, settings, event["key"], event["error"], event["execution_arn"], version)
     metrics.add_metric(name="FilesQuarantined", unit=MetricUnit.Count, value=1)
     logger.warning("file quarantined", extra={**result, "error": event["error"].get("Error")})
     return result

@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders_etl.engine import scan_order_file
 from orders_etl.settings import PipelineSettings
-from orders_etl.source_files import download_object, scratch_directory
+from orders_etl.source_files import SourceVersion, download_object, scratch_directory
 
 logger = Logger()
 tracer = Tracer()
@@ -25,7 +25,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     key = event["key"]
     with scratch_directory() as scratch:
         local = scratch / "input"
-        size = download_object(s3, event["bucket"], key, local, max_bytes=settings.max_file_bytes)
+        size = download_object(
+            s3, event["bucket"], key, local, max_bytes=settings.max_file_bytes, version=SourceVersion.from_event(event)
+        )
         summary = scan_order_file(
             local,
             source_key=key,

@@ -20,6 +20,7 @@ from embedded_aws import (
     lambda_runtime,
     mocked_responses,
     redrive,
+    s3_event_sequencers,
     start_execution,
 )
 from embedded_aws.api_faults import ApiFaultInjector
@@ -70,6 +71,7 @@ class EmbeddedAws:
         os.environ["MOTO_PORT"] = str(port)
         lambda_runtime.install(self.endpoint_url)
         eventbridge_targets.install()
+        s3_event_sequencers.install()
         bucket_policy.install()
         glue_crawls.install(self.endpoint_url, self.crawl_seconds)
         clock.install(self.time_scale)
@@ -105,6 +107,7 @@ class EmbeddedAws:
         start_execution.uninstall()
         clock.uninstall()
         glue_crawls.uninstall()
+        s3_event_sequencers.uninstall()
         eventbridge_targets.uninstall()
         bucket_policy.uninstall()
         lambda_runtime.uninstall()

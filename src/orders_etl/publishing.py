@@ -1,9 +1,12 @@
 """Writing a file's Parquet partitions and retiring what an earlier version of the same file wrote.
 
-Each source file owns a manifest (outside the crawled prefix) that lists the Parquet objects written from it.
-New objects are written first, then the ones the previous manifest listed and this run did not write are
-deleted, then the manifest is replaced: running twice gives the same objects, and a re-upload whose orders
-moved to other dates leaves no rows behind in the old partitions.
+Each source file owns a manifest (outside the crawled prefix) that lists the Parquet objects written from it
+and the S3 event `sequencer` of the version they came from. A version older than the manifest's is not
+published (its event arrived late). Otherwise the new objects are written (their names carry the sequencer, so
+two versions never write the same object), the manifest is replaced only if nobody replaced it meanwhile (a
+conditional write), and the objects the previous manifest listed are deleted. Running twice gives the same
+objects; a re-upload whose orders moved to other dates leaves no rows behind; of two versions processed at
+once, the later one's rows stay, once.
 """
 
 from __future__ import annotations
@@ -14,8 +17,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from orders_etl.output_keys import manifest_key, output_name, parquet_key
 from orders_etl.settings import PipelineSettings
+from orders_etl.source_files import SourceVersion
+
+_CONFLICTS = ("PreconditionFailed", "ConditionalRequestConflict", "412")
+_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,7 @@ class PublishResult:
     parquet_keys: list[str]
     removed_keys: list[str]
     written_at: datetime
+    superseded: bool = False  # a later version of the file is published: this one wrote nothing
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -31,41 +41,86 @@ class PublishResult:
             "parquet_objects": len(self.parquet_keys),
             "removed_objects": len(self.removed_keys),
             "written_at": self.written_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "superseded": self.superseded,
         }
 
 
 def publish(
-    s3: Any, settings: PipelineSettings, source_key: str, parquet_files: dict[str, list[Path]], rows: int
+    s3: Any,
+    settings: PipelineSettings,
+    source_key: str,
+    parquet_files: dict[str, list[Path]],
+    rows: int,
+    version: SourceVersion | None = None,
 ) -> PublishResult:
-    """Upload each partition's files (dt -> local Parquet files) under names derived from the source key."""
+    """Upload each partition's files (dt -> local Parquet files), unless a later version is already published."""
+    version = version or SourceVersion()
+    bucket = settings.data_bucket
     name = output_name(source_key, settings.raw_prefix)
+    manifest = manifest_key(settings.manifest_prefix, name)
+    previous, previous_etag = _read_manifest(s3, bucket, manifest)
+    if previous is not None and version.is_older_than(previous.get("sequencer")):
+        return _superseded()
+    stem = f"{name}-{version.sequencer}" if version.sequencer else name
     written: list[str] = []
     for dt, files in sorted(parquet_files.items()):
         for index, path in enumerate(files):
-            key = parquet_key(settings.parquet_prefix, dt, name if index == 0 else f"{name}-{index}")
-            s3.upload_file(str(path), settings.data_bucket, key)
+            key = parquet_key(settings.parquet_prefix, dt, stem if index == 0 else f"{stem}-{index}")
+            s3.upload_file(str(path), bucket, key)
             written.append(key)
-    manifest = manifest_key(settings.manifest_prefix, name)
-    stale = sorted(set(_previous_keys(s3, settings.data_bucket, manifest)) - set(written))
-    for key in stale:
-        s3.delete_object(Bucket=settings.data_bucket, Key=key)
     written_at = datetime.now(UTC)
     body = {
         "source_key": source_key,
+        "version_id": version.version_id,
+        "sequencer": version.sequencer,
         "parquet_keys": written,
         "rows": rows,
         "written_at": written_at.isoformat(),
     }
-    s3.put_object(
-        Bucket=settings.data_bucket, Key=manifest, Body=json.dumps(body).encode(), ContentType="application/json"
-    )
-    return PublishResult(partitions=len(parquet_files), parquet_keys=written, removed_keys=stale, written_at=written_at)
+    for _ in range(_ATTEMPTS):
+        if _replace_manifest(s3, bucket, manifest, body, previous_etag):
+            stale = sorted(set(previous["parquet_keys"] if previous else []) - set(written))
+            _delete(s3, bucket, stale)
+            return PublishResult(len(parquet_files), written, stale, written_at)
+        # Another execution published this file meanwhile.
+        previous, previous_etag = _read_manifest(s3, bucket, manifest)
+        theirs = previous.get("sequencer") if previous else None
+        if previous is not None and (theirs == version.sequencer or version.is_older_than(theirs)):
+            # The same version (a duplicated event: same objects) or a later one: theirs stays.
+            _delete(s3, bucket, sorted(set(written) - set(previous["parquet_keys"])))
+            if theirs == version.sequencer:
+                return PublishResult(len(parquet_files), written, [], written_at)
+            return _superseded()
+    raise RuntimeError(f"{manifest} kept changing during {_ATTEMPTS} attempts to publish {source_key}")
 
 
-def _previous_keys(s3: Any, bucket: str, manifest: str) -> list[str]:
+def _delete(s3: Any, bucket: str, keys: list[str]) -> None:
+    for key in keys:
+        s3.delete_object(Bucket=bucket, Key=key)
+
+
+def _superseded() -> PublishResult:
+    return PublishResult(partitions=0, parquet_keys=[], removed_keys=[], written_at=datetime.now(UTC), superseded=True)
+
+
+def _read_manifest(s3: Any, bucket: str, manifest: str) -> tuple[dict[str, Any] | None, str | None]:
     try:
-        body = s3.get_object(Bucket=bucket, Key=manifest)["Body"].read()
+        response = s3.get_object(Bucket=bucket, Key=manifest)
     except s3.exceptions.NoSuchKey:
-        return []
-    keys: list[str] = json.loads(body)["parquet_keys"]
-    return keys
+        return None, None
+    document: dict[str, Any] = json.loads(response["Body"].read())
+    return document, str(response["ETag"])
+
+
+def _replace_manifest(s3: Any, bucket: str, manifest: str, body: dict[str, Any], etag: str | None) -> bool:
+    """Write the manifest if it is still the one read (`etag`; None: still absent). False when it changed."""
+    condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+    try:
+        s3.put_object(
+            Bucket=bucket, Key=manifest, Body=json.dumps(body).encode(), ContentType="application/json", **condition
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] in _CONFLICTS:
+            return False
+        raise
+    return True

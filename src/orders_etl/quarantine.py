@@ -9,6 +9,7 @@ from typing import Any
 from orders_etl.errors import parse_problems
 from orders_etl.output_keys import quarantine_key, report_key
 from orders_etl.settings import PipelineSettings
+from orders_etl.source_files import SourceVersion
 
 
 def error_message(cause: str) -> str:
@@ -39,27 +40,37 @@ def build_report(source_key: str, quarantined: str, error: dict[str, Any], execu
 
 
 def quarantine_file(
-    s3: Any, settings: PipelineSettings, source_key: str, error: dict[str, Any], execution_arn: str
+    s3: Any,
+    settings: PipelineSettings,
+    source_key: str,
+    error: dict[str, Any],
+    execution_arn: str,
+    version: SourceVersion | None = None,
 ) -> dict[str, str]:
-    """Copy, report, then delete: a retry after any partial step finishes the move, and nothing is lost."""
+    """Copy, report, then delete: a retry after any partial step finishes the move, and nothing is lost.
+
+    Only the version that was checked moves: a later upload of the same key stays in raw/ for its own execution.
+    """
+    version = version or SourceVersion()
     bucket = settings.data_bucket
     target = quarantine_key(source_key, settings.raw_prefix, settings.quarantine_prefix)
     report = report_key(target)
-    if _exists(s3, bucket, source_key):
-        s3.copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": source_key})
+    if _exists(s3, bucket, source_key, version):
+        source = {"Bucket": bucket, "Key": source_key, **version.version_arguments()}
+        s3.copy_object(Bucket=bucket, Key=target, CopySource=source)
         body = json.dumps(build_report(source_key, target, error, execution_arn), indent=2).encode()
         s3.put_object(Bucket=bucket, Key=report, Body=body, ContentType="application/json")
-        s3.delete_object(Bucket=bucket, Key=source_key)
+        s3.delete_object(Bucket=bucket, Key=source_key, **version.version_arguments())
     elif not _exists(s3, bucket, target):
         raise FileNotFoundError(f"s3://{bucket}/{source_key} is neither in raw/ nor in quarantine/")
     return {"quarantined_key": target, "report_key": report}
 
 
-def _exists(s3: Any, bucket: str, key: str) -> bool:
+def _exists(s3: Any, bucket: str, key: str, version: SourceVersion | None = None) -> bool:
     try:
-        s3.head_object(Bucket=bucket, Key=key)
+        s3.head_object(Bucket=bucket, Key=key, **(version.version_arguments() if version else {}))
     except s3.exceptions.ClientError as error:
-        if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+        if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound", "NoSuchVersion"):
             return False
         raise
     return True

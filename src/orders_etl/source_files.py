@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +27,39 @@ def scratch_directory() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def download_object(s3: Any, bucket: str, key: str, target: Path, *, max_bytes: int) -> int:
-    """Stream the object to `target`; FileTooLarge before downloading anything over `max_bytes`."""
-    size = int(s3.head_object(Bucket=bucket, Key=key)["ContentLength"])
+@dataclass(frozen=True)
+class SourceVersion:
+    """Which write of a raw key an execution is for, from its S3 event.
+
+    S3 delivers events at least once and in any order: an execution reads exactly the version its event
+    announced, and the event's `sequencer` (hexadecimal; greater is later, for the same key) decides which
+    version's rows the table keeps. Without them (an event from an unversioned bucket, a hand-made run), the
+    latest version is read and published.
+    """
+
+    version_id: str | None = None
+    sequencer: str | None = None
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> SourceVersion:
+        return cls(event.get("version_id") or None, event.get("sequencer") or None)
+
+    def is_older_than(self, other_sequencer: str | None) -> bool:
+        if self.sequencer is None or other_sequencer is None:
+            return False
+        return int(self.sequencer, 16) < int(other_sequencer, 16)
+
+    def version_arguments(self) -> dict[str, str]:
+        return {"VersionId": self.version_id} if self.version_id else {}
+
+
+def download_object(
+    s3: Any, bucket: str, key: str, target: Path, *, max_bytes: int, version: SourceVersion | None = None
+) -> int:
+    """Stream the object (that version) to `target`; FileTooLarge before downloading anything over `max_bytes`."""
+    version = version or SourceVersion()
+    size = int(s3.head_object(Bucket=bucket, Key=key, **version.version_arguments())["ContentLength"])
     if size > max_bytes:
         raise FileTooLarge(key, size, max_bytes)
-    s3.download_file(bucket, key, str(target))
+    s3.download_file(bucket, key, str(target), ExtraArgs=version.version_arguments() or None)
     return size

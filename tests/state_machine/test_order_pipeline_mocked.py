@@ -108,9 +108,14 @@ def test_happy_path_validates_flattens_and_waits_for_the_crawl(engine: Engine) -
     assert output["flatten"]["partitions"] == 2
     assert output["crawl"]["checks"] == {"count": 2}
     assert output["crawl"]["check"]["status"] == "SUCCEEDED"
-    # AND validate and flatten were sent the bucket and key of the event
+    # AND validate and flatten were sent the object of the event: bucket, key, version and sequencer
     detail = EVENT["detail"]
-    expected_payload = {"bucket": detail["bucket"]["name"], "key": detail["object"]["key"]}
+    expected_payload = {
+        "bucket": detail["bucket"]["name"],
+        "key": detail["object"]["key"],
+        "version_id": detail["object"]["version-id"],
+        "sequencer": detail["object"]["sequencer"],
+    }
     assert run.task_parameters("Validate order file")[0]["Payload"] == expected_payload
     assert run.task_parameters("Flatten to Parquet")[0]["Payload"] == expected_payload
 

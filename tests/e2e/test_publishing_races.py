@@ -1,0 +1,84 @@
+"""orders_etl.publishing against S3's conditional writes: another version published between our read and write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from orders_etl.publishing import publish
+from orders_etl.settings import PipelineSettings
+from orders_etl.source_files import SourceVersion
+from support import Stack
+
+KEY = "raw/race/file.json"
+OLD, NEW = SourceVersion("v-old", "0000000000000000A1"), SourceVersion("v-new", "0000000000000000B2")
+
+
+def settings(stack: Stack) -> PipelineSettings:
+    return PipelineSettings(
+        data_bucket=stack.bucket,
+        raw_prefix="raw/",
+        parquet_prefix="parquet_files/orders/",
+        quarantine_prefix="quarantine/",
+        manifest_prefix="manifests/orders/",
+        crawler_name="c",
+        crawl_poll_interval_seconds=1,
+        crawl_poll_limit=1,
+        max_file_bytes=1 << 20,
+        engine_memory_limit="64MB",
+    )
+
+
+def parquet(tmp_path: Path, name: str) -> dict[str, list[Path]]:
+    path = tmp_path / f"{name}.parquet"
+    pq.write_table(pa.table({"order_id": [name]}), path)
+    return {"2025-10-01": [path]}
+
+
+class RacingS3:
+    """The real client, except that the first manifest write is preceded by `before_manifest` (another publish)."""
+
+    def __init__(self, s3: Any, before_manifest: Any) -> None:
+        self._s3, self._before = s3, before_manifest
+        self.exceptions = s3.exceptions
+
+    def put_object(self, **arguments: Any) -> Any:
+        if arguments["Key"].startswith("manifests/") and self._before is not None:
+            before, self._before = self._before, None
+            before()
+        return self._s3.put_object(**arguments)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s3, name)
+
+
+def test_a_newer_version_published_meanwhile_wins_and_ours_leaves_nothing(stack: Stack, tmp_path: Path) -> None:
+    s3, config = stack.client("s3"), settings(stack)
+    # GIVEN the old version is being published when the new one's publish completes in between
+    racing = RacingS3(s3, lambda: publish(s3, config, KEY, parquet(tmp_path, "new"), 1, NEW))
+    result = publish(racing, config, KEY, parquet(tmp_path, "old"), 1, OLD)
+
+    # THEN the old one reports it was superseded and only the new version's object remains
+    assert result.superseded
+    (only,) = stack.keys("parquet_files/")
+    assert NEW.sequencer in only
+
+
+def test_an_older_version_published_meanwhile_is_replaced(stack: Stack, tmp_path: Path) -> None:
+    s3, config = stack.client("s3"), settings(stack)
+    racing = RacingS3(s3, lambda: publish(s3, config, KEY, parquet(tmp_path, "old"), 1, OLD))
+    result = publish(racing, config, KEY, parquet(tmp_path, "new"), 1, NEW)
+    assert not result.superseded and len(result.removed_keys) == 1
+    (only,) = stack.keys("parquet_files/")
+    assert NEW.sequencer in only
+
+
+def test_the_same_version_published_twice_at_once_keeps_one_set_of_objects(stack: Stack, tmp_path: Path) -> None:
+    s3, config = stack.client("s3"), settings(stack)
+    racing = RacingS3(s3, lambda: publish(s3, config, KEY, parquet(tmp_path, "new"), 1, NEW))
+    result = publish(racing, config, KEY, parquet(tmp_path, "new"), 1, NEW)
+    assert not result.superseded
+    assert len(stack.keys("parquet_files/")) == 1
