@@ -7,6 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from orders_etl.publishing import publish
 from orders_etl.settings import PipelineSettings
@@ -55,23 +56,21 @@ class RacingS3:
         return getattr(self._s3, name)
 
 
-def test_a_newer_version_published_meanwhile_wins_and_ours_leaves_nothing(stack: Stack, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("ours", "theirs", "ours_superseded"),
+    [(OLD, NEW, True), (NEW, OLD, False)],
+    ids=["a newer version published meanwhile wins", "an older version published meanwhile is replaced"],
+)
+def test_of_two_versions_published_at_once_only_the_newer_one_stays(
+    stack: Stack, tmp_path: Path, ours: SourceVersion, theirs: SourceVersion, ours_superseded: bool
+) -> None:
     s3, config = stack.client("s3"), settings(stack)
-    # GIVEN the old version is being published when the new one's publish completes in between
-    racing = RacingS3(s3, lambda: publish(s3, config, KEY, parquet(tmp_path, "new"), 1, NEW))
-    result = publish(racing, config, KEY, parquet(tmp_path, "old"), 1, OLD)
+    # GIVEN our publish is overtaken between reading the manifest and writing it by another version's publish
+    racing = RacingS3(s3, lambda: publish(s3, config, KEY, parquet(tmp_path, "theirs"), 1, theirs))
+    result = publish(racing, config, KEY, parquet(tmp_path, "ours"), 1, ours)
 
-    # THEN the old one reports it was superseded and only the new version's object remains
-    assert result.superseded
-    (only,) = stack.keys("parquet_files/")
-    assert NEW.sequencer in only
-
-
-def test_an_older_version_published_meanwhile_is_replaced(stack: Stack, tmp_path: Path) -> None:
-    s3, config = stack.client("s3"), settings(stack)
-    racing = RacingS3(s3, lambda: publish(s3, config, KEY, parquet(tmp_path, "old"), 1, OLD))
-    result = publish(racing, config, KEY, parquet(tmp_path, "new"), 1, NEW)
-    assert not result.superseded and len(result.removed_keys) == 1
+    # THEN the older of the two reports it was superseded, and only the newer version's object remains
+    assert result.superseded is ours_superseded
     (only,) = stack.keys("parquet_files/")
     assert NEW.sequencer in only
 
