@@ -45,7 +45,7 @@ $(CHECKOV_VENV)/bin/checkov:
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet "checkov>=3.2,<4"
 
 checkov: $(CHECKOV_VENV)/bin/checkov ## checkov on template.yaml (every skipped check has its reason in the template)
-	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --compact
 
 # Needs docker. The fixture waits for the endpoint; the container is removed whatever the outcome.
 SFN_LOCAL_COMPOSE := docker compose -f statemachine/test/docker-compose.yml
