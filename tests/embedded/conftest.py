@@ -19,6 +19,25 @@ from embedded_aws.server import EmbeddedAws
 REGION = "us-east-1"
 T = TypeVar("T")
 
+# Fails with Flaky on its first `FAILURES` calls, then reports how many calls it took. The module is imported once
+# per function code, so the counter lives as long as the function; the uuid makes the code (and counter) unique.
+FLAKY_HANDLER = """
+# {unique}
+calls = 0
+
+
+class Flaky(Exception):
+    pass
+
+
+def lambda_handler(event, context):
+    global calls
+    calls += 1
+    if calls <= event["failures"]:
+        raise Flaky(f"call {{calls}} fails")
+    return {{"calls": calls}}
+"""
+
 _TRUST = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "{service}"}, "Action": "sts:AssumeRole"}],
@@ -78,6 +97,11 @@ class Aws:
             Environment={"Variables": variables or {}},
         )["FunctionArn"]
         return arn
+
+    def flaky_function(self) -> str:
+        """A function that raises Flaky on its first `event["failures"]` calls, then returns {"calls": n}."""
+        unique = uuid.uuid4().hex
+        return self.function(f"flaky-{unique[:8]}", {"app.py": FLAKY_HANDLER.format(unique=unique)})
 
     def state_machine(self, name: str, definition: dict[str, Any]) -> str:
         arn: str = self.client("stepfunctions").create_state_machine(

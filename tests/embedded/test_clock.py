@@ -4,32 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from datetime import datetime
 from typing import Any
 
 import pytest
 
 from embedded_aws import clock
-
-# Fails with Flaky on its first `FAILURES` calls, then reports how many calls it took. The module is imported once
-# per function code, so the counter lives as long as the function; the uuid makes the code (and counter) unique.
-FLAKY_HANDLER = """
-# {unique}
-calls = 0
-
-
-class Flaky(Exception):
-    pass
-
-
-def lambda_handler(event, context):
-    global calls
-    calls += 1
-    if calls <= event["failures"]:
-        raise Flaky(f"call {{calls}} fails")
-    return {{"calls": calls}}
-"""
 
 
 def state_events(aws: Any, execution_arn: str) -> dict[tuple[str, str | None], datetime]:
@@ -71,9 +51,7 @@ def test_wait_state_of_100_seconds_runs_at_time_scale(aws: Any, wait_state: dict
 
 
 def retrying_machine(aws: Any, max_attempts: int, **retry: Any) -> str:
-    function_arn = aws.function(
-        f"flaky-{uuid.uuid4().hex[:8]}", {"app.py": FLAKY_HANDLER.format(unique=uuid.uuid4().hex)}
-    )
+    function_arn = aws.flaky_function()
     definition = {
         "StartAt": "Call flaky",
         "States": {

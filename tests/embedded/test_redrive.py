@@ -3,35 +3,14 @@
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-# Fails with Flaky on its first `failures` calls (counted for the life of the function), then answers.
-FLAKY_HANDLER = """
-# {unique}
-calls = 0
-
-
-class Flaky(Exception):
-    pass
-
-
-def lambda_handler(event, context):
-    global calls
-    calls += 1
-    if calls <= event["failures"]:
-        raise Flaky(f"call {{calls}} fails")
-    return {{"calls": calls}}
-"""
-
 
 def flaky_machine(aws: Any) -> str:
-    function_arn = aws.function(
-        f"flaky-{uuid.uuid4().hex[:8]}", {"app.py": FLAKY_HANDLER.format(unique=uuid.uuid4().hex)}
-    )
+    function_arn = aws.flaky_function()
     definition = {
         "StartAt": "Before",
         "States": {
