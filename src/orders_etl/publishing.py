@@ -2,11 +2,11 @@
 
 Each source file owns a manifest (outside the crawled prefix) that lists the Parquet objects written from it
 and the S3 event `sequencer` of the version they came from. A version older than the manifest's is not
-published (its event arrived late). Otherwise the new objects are written (their names carry the sequencer, so
-two versions never write the same object), the manifest is replaced only if nobody replaced it meanwhile (a
-conditional write), and the objects the previous manifest listed are deleted. Running twice gives the same
-objects; a re-upload whose orders moved to other dates leaves no rows behind; of two versions processed at
-once, the later one's rows stay, once.
+published (its event arrived late). Otherwise the new objects are uploaded to a staging area and, once all are
+there, copied into the table (their names carry the sequencer, so two versions never write the same object);
+the manifest is replaced only if nobody replaced it meanwhile (a conditional write), and the objects the
+previous manifest listed are deleted. Running twice gives the same objects; a re-upload whose orders moved to
+other dates leaves no rows behind; of two versions processed at once, the later one's rows stay, once.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from orders_etl.settings import PipelineSettings
 from orders_etl.source_files import SourceVersion
 
 _CONFLICTS = ("PreconditionFailed", "ConditionalRequestConflict", "412")
+# Parquet is uploaded here (beside the manifests, outside the table's location) before it is copied into place.
+STAGING = "staging/"
 _ATTEMPTS = 5
 
 
@@ -62,12 +64,18 @@ def publish(
     if previous is not None and version.is_older_than(previous.get("sequencer")):
         return _superseded()
     stem = f"{name}-{version.sequencer}" if version.sequencer else name
-    written: list[str] = []
+    staged: dict[str, str] = {}  # table key -> staging key
     for dt, files in sorted(parquet_files.items()):
         for index, path in enumerate(files):
             key = parquet_key(settings.parquet_prefix, dt, stem if index == 0 else f"{stem}-{index}")
-            s3.upload_file(str(path), bucket, key)
-            written.append(key)
+            staged[key] = parquet_key(
+                f"{settings.manifest_prefix}{STAGING}", dt, stem if index == 0 else f"{stem}-{index}"
+            )
+            s3.upload_file(str(path), bucket, staged[key])
+    # Only whole files reach the table, and only once every one is uploaded: a failure above leaves nothing there.
+    for key, staging in staged.items():
+        s3.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": staging})
+    written = list(staged)
     written_at = datetime.now(UTC)
     body = {
         "source_key": source_key,
@@ -80,14 +88,14 @@ def publish(
     for _ in range(_ATTEMPTS):
         if _replace_manifest(s3, bucket, manifest, body, previous_etag):
             stale = sorted(set(previous["parquet_keys"] if previous else []) - set(written))
-            _delete(s3, bucket, stale)
+            _delete(s3, bucket, stale + list(staged.values()))
             return PublishResult(len(parquet_files), written, stale, written_at)
         # Another execution published this file meanwhile.
         previous, previous_etag = _read_manifest(s3, bucket, manifest)
         theirs = previous.get("sequencer") if previous else None
         if previous is not None and (theirs == version.sequencer or version.is_older_than(theirs)):
             # The same version (a duplicated event: same objects) or a later one: theirs stays.
-            _delete(s3, bucket, sorted(set(written) - set(previous["parquet_keys"])))
+            _delete(s3, bucket, sorted(set(written) - set(previous["parquet_keys"])) + list(staged.values()))
             if theirs == version.sequencer:
                 return PublishResult(len(parquet_files), written, [], written_at)
             return _superseded()

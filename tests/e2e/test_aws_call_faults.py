@@ -28,8 +28,9 @@ def test_throttling_and_5xx_on_every_kind_of_call_are_retried_and_the_file_lands
 ) -> None:
     # GIVEN S3 and Glue answer two calls of each kind the pipeline makes with a throttling or server error
     api_faults.fail("s3", "GetObject", "SlowDown", count=2, path_contains="/raw/")
-    api_faults.fail("s3", "PutObject", "SlowDown", count=2, path_contains="/parquet_files/")
-    api_faults.fail("s3", "PutObject", "InternalError", count=2, path_contains="/manifests/")
+    api_faults.fail("s3", "PutObject", "SlowDown", count=2, path_contains="/manifests/orders/staging/")
+    api_faults.fail("s3", "CopyObject", "SlowDown", count=2, path_contains="/parquet_files/")
+    api_faults.fail("s3", "PutObject", "InternalError", count=2, path_contains="/manifests/orders/faults__a")
     api_faults.fail("glue", "StartCrawler", "ThrottlingException", count=2)
     api_faults.fail("glue", "GetCrawler", "InternalError", count=2)
 
@@ -37,7 +38,7 @@ def test_throttling_and_5xx_on_every_kind_of_call_are_retried_and_the_file_lands
     (execution,) = stack.run({"raw/faults/a.json": BODY})
 
     # THEN every fault was hit, the SDK retried each call, and the execution succeeded without a Lambda retry
-    assert len(api_faults.injected) == 10, api_faults.injected
+    assert len(api_faults.injected) == 12, api_faults.injected
     assert execution["status"] == "SUCCEEDED", stack.describe(execution).get("cause")
     assert stack.query("SELECT order_id, product_id FROM orders ORDER BY 1") == [("T-1", "P"), ("T-2", "Q")]
 
@@ -46,7 +47,7 @@ def test_exhausted_retries_leave_a_redrivable_failure_and_the_raw_file(
     stack: Stack, api_faults: ApiFaultInjector
 ) -> None:
     # GIVEN S3 refuses every Parquet upload
-    api_faults.fail("s3", "PutObject", "SlowDown", path_contains="/parquet_files/")
+    api_faults.fail("s3", "PutObject", "SlowDown", path_contains="/manifests/orders/staging/")
 
     # WHEN a file is uploaded
     (execution,) = stack.run({"raw/faults/b.json": BODY})
@@ -66,4 +67,28 @@ def test_exhausted_retries_leave_a_redrivable_failure_and_the_raw_file(
     sfn.redrive_execution(executionArn=execution["executionArn"])
     (finished,) = stack.wait_for([execution["executionArn"]])
     assert finished["status"] == "SUCCEEDED"
+    assert stack.query("SELECT COUNT(*) FROM orders") == [(2,)]
+
+
+def test_a_flatten_that_fails_half_way_through_its_uploads_leaves_nothing_in_the_table(
+    stack: Stack, api_faults: ApiFaultInjector
+) -> None:
+    # GIVEN S3 refuses the upload of the file's second partition (the first one has gone through)
+    api_faults.fail("s3", "PutObject", "SlowDown", path_contains="/dt=2025-09-02/")
+
+    # WHEN the file is processed
+    (execution,) = stack.run({"raw/faults/c.json": BODY})
+
+    # THEN the execution fails at flatten and no Parquet object of the file is in the table's location
+    assert stack.describe(execution)["error"] == "S3UploadFailedError"
+    assert ("s3", "PutObject", "SlowDown") in api_faults.injected
+    assert stack.keys("parquet_files/") == []
+
+    # AND a redrive after the outage publishes both partitions and leaves no staged object behind
+    api_faults.clear()
+    stack.client("stepfunctions").redrive_execution(executionArn=execution["executionArn"])
+    (finished,) = stack.wait_for([execution["executionArn"]])
+    assert finished["status"] == "SUCCEEDED"
+    assert [key.split("/")[2] for key in stack.keys("parquet_files/")] == ["dt=2025-09-01", "dt=2025-09-02"]
+    assert stack.keys("manifests/orders/staging/") == []
     assert stack.query("SELECT COUNT(*) FROM orders") == [(2,)]
