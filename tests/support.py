@@ -36,6 +36,12 @@ class Stack:
     def state_machine_arn(self) -> str:
         return self.outputs["StateMachineArn"]
 
+    def pause_pipeline(self) -> None:
+        """Uploads stop starting executions (the EventBridge rule is disabled): for tests that call handlers."""
+        events = self.client("events")
+        for rule in events.list_rules()["Rules"]:
+            events.disable_rule(Name=rule["Name"])
+
     def upload(self, files: dict[str, bytes]) -> None:
         for key, body in files.items():
             self.client("s3").put_object(Bucket=self.bucket, Key=key, Body=body)

@@ -5,9 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from support import Stack, order, product
 
 GOOD = json.dumps([order("H-1", "2025-09-01T10:00:00Z", product("P", 2, 3)), order("H-2", "2025-09-02")]).encode()
+
+
+@pytest.fixture(autouse=True)
+def handlers_only(stack: Stack) -> None:
+    """These tests call the functions themselves: uploads must not start executions that race them."""
+    stack.pause_pipeline()
 
 
 def invoke(stack: Stack, logical_id: str, event: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
