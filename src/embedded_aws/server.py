@@ -21,6 +21,7 @@ from embedded_aws import (
     mocked_responses,
     redrive,
     s3_event_sequencers,
+    s3_key_limit,
     start_execution,
 )
 from embedded_aws.api_faults import ApiFaultInjector
@@ -72,6 +73,7 @@ class EmbeddedAws:
         lambda_runtime.install(self.endpoint_url)
         eventbridge_targets.install()
         s3_event_sequencers.install()
+        s3_key_limit.install()
         bucket_policy.install()
         glue_crawls.install(self.endpoint_url, self.crawl_seconds)
         clock.install(self.time_scale)
@@ -107,6 +109,7 @@ class EmbeddedAws:
         start_execution.uninstall()
         clock.uninstall()
         glue_crawls.uninstall()
+        s3_key_limit.uninstall()
         s3_event_sequencers.uninstall()
         eventbridge_targets.uninstall()
         bucket_policy.uninstall()

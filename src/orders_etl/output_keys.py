@@ -11,6 +11,7 @@ import re
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _ORDER_FILE_SUFFIXES = (".json.gz", ".jsonl.gz", ".jsonl", ".json", ".gz")
 _MAX_SLUG = 100
+MAX_KEY_BYTES = 1024  # S3's limit, in bytes of UTF-8
 
 
 def relative_to(prefix: str, key: str) -> str:
@@ -39,7 +40,17 @@ def manifest_key(manifest_prefix: str, name: str) -> str:
 
 
 def quarantine_key(source_key: str, raw_prefix: str, quarantine_prefix: str) -> str:
-    return quarantine_prefix + relative_to(raw_prefix, source_key)
+    """quarantine/<path> for raw/<path>; shortened when it or its report would pass S3's key limit.
+
+    A shortened name keeps the start of the path and ends in a hash of the whole source key, so two long keys
+    never share a name; the report beside it holds the source key, which is how replay finds its way back.
+    """
+    key = quarantine_prefix + relative_to(raw_prefix, source_key)
+    if len(report_key(key).encode("utf-8")) <= MAX_KEY_BYTES:
+        return key
+    digest = "~" + hashlib.sha256(source_key.encode("utf-8")).hexdigest()[:16]
+    room = MAX_KEY_BYTES - len(report_key(digest).encode("utf-8"))
+    return key.encode("utf-8")[:room].decode("utf-8", errors="ignore") + digest
 
 
 def report_key(quarantined_key: str) -> str:

@@ -41,6 +41,11 @@ class QuarantineArea:
     def url(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
 
+    def source_key(self, quarantined_key: str, report: dict[str, Any] | None) -> str:
+        """Where the file came from: its report says (a name shortened to fit S3's limit does not)."""
+        source = str(report.get("source_key") or "") if report else ""
+        return source if source.startswith(self.raw_prefix) else self.raw_key(self.path_of(quarantined_key))
+
 
 def find_area(stack: StackContext) -> QuarantineArea:
     """The bucket and prefixes as deployed (stack outputs)."""
@@ -76,10 +81,9 @@ class QuarantinedFile:
         return self.execution_arn.rsplit(":", 1)[-1]
 
     def as_json(self, area: QuarantineArea) -> dict[str, Any]:
-        path = area.path_of(self.key)
         return {
             "quarantined_key": self.key,
-            "source_key": str(self.report.get("source_key", "")) if self.report else area.raw_key(path),
+            "source_key": area.source_key(self.key, self.report),
             "report_key": report_key(self.key) if self.report else None,
             "error_type": self.error_type,
             "reason": self.reason,

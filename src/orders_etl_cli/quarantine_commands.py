@@ -99,8 +99,7 @@ def _show_command(stack: StackContext, area: QuarantineArea, args: argparse.Name
 
 
 def format_report(area: QuarantineArea, key: str, size_bytes: int, report: dict[str, Any] | None, replay: str) -> str:
-    source = str(report.get("source_key", "")) if report else area.raw_key(area.path_of(key))
-    lines = [f"file:         {area.url(key)} ({size_bytes} bytes), from {source}"]
+    lines = [f"file:         {area.url(key)} ({size_bytes} bytes), from {area.source_key(key, report)}"]
     if report is None:
         lines.append(f"report:       none at {area.url(report_key(key))}")
     else:
@@ -140,7 +139,7 @@ def replay_command(key: str, args: argparse.Namespace) -> str:
 def _replay_command(stack: StackContext, area: QuarantineArea, args: argparse.Namespace) -> int:
     sfn, machine = stack.client("stepfunctions"), stack.outputs["StateMachineArn"]
     earlier = {e["executionArn"] for e in newest_executions(sfn, machine)}
-    replay = move_back_to_raw(stack.client("s3"), area, area.path_of(args.key))
+    replay = move_back_to_raw(stack.client("s3"), area, area.quarantined_key(area.path_of(args.key)))
     removed = " and removed its report" if replay.report_removed else ""
     print(f"moved {area.url(replay.quarantined_key)} back to {replay.raw_key}{removed}")
     if args.no_wait:

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from orders_etl.output_keys import report_key
 from orders_etl_cli.executions import TERMINAL, source_key
-from orders_etl_cli.quarantine_area import QuarantineArea, error_code, head_object
+from orders_etl_cli.quarantine_area import QuarantineArea, error_code, head_object, read_report
 
 # S3 LastModified has whole seconds and comes from another service's clock than Step Functions' startDate.
 START_TIME_SLACK = timedelta(seconds=5)
@@ -30,15 +30,16 @@ class Replay:
     report_removed: bool
 
 
-def move_back_to_raw(s3: Any, area: QuarantineArea, path: str) -> Replay:
-    """quarantine/<path> back to raw/<path> with its report removed, never over a raw file, never losing one.
+def move_back_to_raw(s3: Any, area: QuarantineArea, quarantined: str) -> Replay:
+    """A quarantined file back to its raw/ key with its report removed, never over a raw file, never losing one.
 
     The file passes through a staging key, so that the quarantined copy and its report are gone before raw/<path>
-    exists: the execution that raw/<path> starts may quarantine the file again at once, and nothing here may
+    exists: the execution that the raw key starts may quarantine the file again at once, and nothing here may
     delete that new copy. If this stops half-way, the file is at the staging key.
     """
     bucket = area.bucket
-    quarantined, raw, report = area.quarantined_key(path), area.raw_key(path), report_key(area.quarantined_key(path))
+    report = report_key(quarantined)
+    raw = area.source_key(quarantined, read_report(s3, bucket, quarantined))
     source = head_object(s3, bucket, quarantined)
     if source is None:
         raise QuarantineError(f"nothing quarantined at {area.url(quarantined)}")

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from support import Stack, order, product
+from orders_etl.output_keys import MAX_KEY_BYTES
+from support import Cli, Stack, order, product
 
 GOOD = json.dumps([order("H-1", "2025-08-01T09:00:00Z", product("P", 1, 1))]).encode()
 KEYS = [
@@ -34,6 +35,37 @@ def test_bad_file_under_a_hostile_key_is_quarantined_beside_its_report(stack: St
     assert stack.keys("quarantine/") == sorted([quarantined, quarantined + ".error.json"])
     report = json.loads(stack.get(quarantined + ".error.json"))
     assert report["source_key"] == key and report["quarantined_key"] == quarantined
+
+
+# 1,020 bytes of UTF-8: a valid S3 key, but quarantine/<path> (7 bytes longer) and its report (11 more) are not.
+NEAR_LIMIT = "raw/long/" + "ñ" * 503 + ".json"
+
+
+def test_good_file_under_a_key_near_s3s_limit_lands_in_the_table(stack: Stack) -> None:
+    assert len(NEAR_LIMIT.encode()) == MAX_KEY_BYTES - 4
+    (execution,) = stack.run({NEAR_LIMIT: GOOD})
+    assert execution["status"] == "SUCCEEDED", stack.describe(execution).get("cause")
+    assert stack.query("SELECT source_key, order_id FROM orders") == [(NEAR_LIMIT, "H-1")]
+
+
+def test_bad_file_under_a_key_near_s3s_limit_is_quarantined_under_a_shortened_name(stack: Stack, cli: Cli) -> None:
+    # GIVEN a bad file whose key leaves no room for quarantine/ and .error.json within S3's 1,024 bytes
+    (execution,) = stack.run({NEAR_LIMIT: b"[{]"})
+    # THEN it is quarantined, beside its report, under a name that fits and ends in a hash of the source key
+    assert stack.describe(execution)["error"] == "InvalidOrderFile"
+    assert stack.keys("raw/") == []
+    quarantined, report_name = stack.keys("quarantine/")
+    assert report_name == quarantined + ".error.json" and len(report_name.encode()) <= MAX_KEY_BYTES
+    assert quarantined.startswith("quarantine/long/ñññ") and "~" in quarantined
+    report = json.loads(stack.get(report_name))
+    assert report["source_key"] == NEAR_LIMIT and report["quarantined_key"] == quarantined
+    # AND once fixed in place, replay sends it back to its own raw key (from the report), and it lands
+    stack.upload({quarantined: GOOD})
+    code, out, err = cli("quarantine", "replay", quarantined, "--timeout", "60")
+    assert code == 0, err
+    assert f"back to {NEAR_LIMIT}" in out
+    assert stack.keys("quarantine/") == [] and stack.keys("raw/") == [NEAR_LIMIT]
+    assert stack.query("SELECT source_key, order_id FROM orders") == [(NEAR_LIMIT, "H-1")]
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from orders_etl.output_keys import manifest_key, output_name, parquet_key, quarantine_key, report_key
+import pytest
+
+from orders_etl.output_keys import (
+    MAX_KEY_BYTES,
+    manifest_key,
+    output_name,
+    parquet_key,
+    quarantine_key,
+    report_key,
+)
 
 
 def test_output_name_is_readable_deterministic_and_distinct_per_key() -> None:
@@ -26,3 +35,19 @@ def test_keys_of_parquet_manifest_and_quarantine() -> None:
     target = quarantine_key("raw/a/b.json", "raw/", "quarantine/")
     assert target == "quarantine/a/b.json"
     assert report_key(target) == "quarantine/a/b.json.error.json"
+
+
+@pytest.mark.parametrize("character", ["n", "ñ", "注"], ids=["1 byte", "2 bytes", "3 bytes"])
+def test_quarantine_key_is_shortened_to_fit_s3s_limit_and_stays_distinct(character: str) -> None:
+    # GIVEN two raw keys of at most 1,024 bytes that differ only in their last characters
+    stem = "raw/long/" + character * ((MAX_KEY_BYTES - 20) // len(character.encode()))
+    first, second = stem + "a.json", stem + "b.json"
+    assert len(second.encode()) <= MAX_KEY_BYTES
+    targets = [quarantine_key(key, "raw/", "quarantine/") for key in (first, second)]
+    # THEN each report key fits, is valid UTF-8 (no character cut in half), and the two names differ
+    for target in targets:
+        assert len(report_key(target).encode()) <= MAX_KEY_BYTES
+        assert target.startswith("quarantine/long/" + character * 10)
+    assert targets[0] != targets[1]
+    # AND a key that fits keeps its mirrored name
+    assert quarantine_key("raw/" + "n" * 1000, "raw/", "quarantine/") == "quarantine/" + "n" * 1000
