@@ -17,6 +17,7 @@ from embedded_aws import (
     clock,
     eventbridge_targets,
     glue_crawls,
+    distributed_map,
     lambda_runtime,
     mocked_responses,
     redrive,
@@ -78,6 +79,7 @@ class EmbeddedAws:
         glue_crawls.install(self.endpoint_url, self.crawl_seconds)
         clock.install(self.time_scale)
         start_execution.install(self.mock_config)
+        distributed_map.install()
         mocked_responses.install()
         redrive.install()
         self.faults.install()
@@ -106,6 +108,7 @@ class EmbeddedAws:
         self.faults.uninstall()
         redrive.uninstall()
         mocked_responses.uninstall()
+        distributed_map.uninstall()
         start_execution.uninstall()
         clock.uninstall()
         glue_crawls.uninstall()

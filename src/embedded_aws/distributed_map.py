@@ -1,0 +1,249 @@
+"""Distributed Map features moto lacks: ItemBatcher, EXPRESS child workflows, and failure tolerance.
+
+Both make moto refuse the definition. EXPRESS children run here as the STANDARD ones do (moto runs every child
+workflow in process, with no history of its own), so only the parsed copy says STANDARD.
+
+On AWS, ItemBatcher groups the items read by ItemReader (after ItemSelector is applied to each) into batches:
+each child workflow gets `{"Items": [...]}` and DescribeMapRun's `itemCounts` count items, not children.
+Here the `ItemBatcher` field is moved out of the definition moto parses into a marker in the ItemProcessor's
+Comment; the Map run then selects each item, groups them, and runs one child per batch, counting items.
+Supported: MaxItemsPerBatch, MaxItemsPerBatchPath (a `$.a.b` path), MaxInputBytesPerBatch. Not supported:
+BatchInput (refused, so nothing silently differs from AWS).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from typing import Any
+
+from moto.stepfunctions.parser.api import HistoryEventType, MapRunFailedEventDetails
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+    FailureEvent,
+    FailureEventException,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (
+    DistributedIterationComponent,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker import (  # noqa: E501
+    DistributedItemProcessorWorker,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.map_run_record import (
+    Counter,
+)
+from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+from moto.stepfunctions.parser.asl.eval.states import ItemData, MapData
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+# The parsed Comment keeps JSON escapes, so the batcher travels base64-encoded.
+MARK = " #embedded-item-batcher:"
+# AWS's default and maximum batch size in bytes is 256 KiB; items per batch have no default limit.
+MAX_BATCH_BYTES = 256 * 1024
+_original_parse = AmazonStateLanguageParser.parse
+_original_map_run = DistributedIterationComponent._map_run
+_original_eval_job = DistributedItemProcessorWorker._eval_job
+_job = threading.local()  # the size of the batch the current thread's child workflow runs
+
+
+class UnsupportedItemBatcher(ValueError):
+    pass
+
+
+def install() -> None:
+    AmazonStateLanguageParser.parse = staticmethod(_parse)
+    DistributedIterationComponent._map_run = _map_run
+    DistributedItemProcessorWorker._eval_job = _eval_job
+
+
+def uninstall() -> None:
+    AmazonStateLanguageParser.parse = staticmethod(_original_parse)
+    DistributedIterationComponent._map_run = _original_map_run
+    DistributedItemProcessorWorker._eval_job = _original_eval_job
+
+
+def without_item_batchers(definition: str) -> str:
+    """The definition with each ItemBatcher moved into its ItemProcessor's Comment, and EXPRESS children run as
+    STANDARD ones (unchanged when it has neither)."""
+    try:
+        document = json.loads(definition)
+    except ValueError:
+        return definition
+    if not isinstance(document, dict) or not _move_batchers(document.get("States") or {}):
+        return definition
+    return json.dumps(document)
+
+
+def _move_batchers(states: dict[str, Any]) -> bool:
+    moved = False
+    for state in states.values():
+        if not isinstance(state, dict):
+            continue
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if state.get("Type") == "Map" and "ItemBatcher" in state and isinstance(processor, dict):
+            batcher = state.pop("ItemBatcher")
+            if "BatchInput" in batcher:
+                raise UnsupportedItemBatcher("ItemBatcher.BatchInput is not supported on the embedded AWS")
+            processor["Comment"] = str(processor.get("Comment", "")) + MARK + _encode(batcher)
+            moved = True
+        config = processor.get("ProcessorConfig") if isinstance(processor, dict) else None
+        if isinstance(config, dict) and config.get("ExecutionType") == "EXPRESS":
+            config["ExecutionType"] = "STANDARD"
+            moved = True
+        for nested in [processor, *state.get("Branches", [])]:
+            if isinstance(nested, dict):
+                moved = _move_batchers(nested.get("States") or {}) or moved
+    return moved
+
+
+def _parse(definition: str) -> Any:
+    return _original_parse(without_item_batchers(definition))
+
+
+def _encode(batcher: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(batcher).encode()).decode()
+
+
+def batcher_of(processor: Any) -> dict[str, Any] | None:
+    comment = getattr(getattr(processor, "_comment", None), "comment", None) or ""
+    if MARK not in comment:
+        return None
+    batcher: dict[str, Any] = json.loads(base64.urlsafe_b64decode(comment.split(MARK, 1)[1].strip()))
+    return batcher
+
+
+def batches(items: list[Any], max_items: int | None, max_bytes: int) -> list[dict[str, Any]]:
+    """Consecutive items grouped as `{"Items": [...]}`, each within `max_items` and `max_bytes` of JSON."""
+    grouped: list[dict[str, Any]] = []
+    current: list[Any] = []
+    size = len('{"Items": []}')
+    for item in items:
+        item_size = len(json.dumps(item)) + 2
+        if current and ((max_items and len(current) >= max_items) or size + item_size > max_bytes):
+            grouped.append({"Items": current})
+            current, size = [], len('{"Items": []}')
+        current.append(item)
+        size += item_size
+    if current:
+        grouped.append({"Items": current})
+    return grouped
+
+
+def _path_value(document: Any, path: str) -> Any:
+    value = document
+    for part in path.removeprefix("$").strip(".").split("."):
+        if part:
+            value = value[part]
+    return value
+
+
+def _max_items(batcher: dict[str, Any], map_input: Any) -> int | None:
+    if "MaxItemsPerBatchPath" in batcher:
+        return int(_path_value(map_input, batcher["MaxItemsPerBatchPath"]))
+    value = batcher.get("MaxItemsPerBatch")
+    return int(value) if value else None
+
+
+def _select(env: Any, item_selector: Any, map_input: Any, index: int, item: Any) -> Any:
+    """ItemSelector applied to one item, as the engine applies it to an unbatched item."""
+    if item_selector is None:
+        return item
+    frame = env.open_inner_frame()
+    try:
+        frame.states.context_object.context_object_data["Map"] = MapData(Item=ItemData(Index=index, Value=item))
+        frame.states.reset(input_value=map_input)
+        frame.stack.append(map_input)
+        item_selector.eval(frame)
+        return frame.stack.pop()
+    finally:
+        env.delete_frame(frame)
+
+
+class _ItemsOfTheBatch(Counter):  # type: ignore[misc]  # moto is untyped here
+    """A map-run item counter that counts every item of the batch the calling thread's child runs."""
+
+    def count(self, increment: int = 1) -> None:
+        super().count(increment * getattr(_job, "batch_size", 1))
+
+    def offset(self, offset: int) -> None:
+        super().offset(offset * getattr(_job, "batch_size", 1))
+
+
+class _Fixed(Counter):  # type: ignore[misc]  # moto is untyped here
+    """The total, known once the items are read; the workers' per-child counting is ignored."""
+
+    def count(self, increment: int = 1) -> None:
+        pass
+
+
+def _map_run(self: Any, env: Any, eval_input: Any) -> None:
+    batcher = batcher_of(self)
+    if batcher is None:
+        _original_map_run(self, env, eval_input)
+    else:
+        _batched_map_run(self, env, eval_input, batcher)
+    _fail_beyond_tolerance(env, eval_input)
+
+
+def _fail_beyond_tolerance(env: Any, eval_input: Any) -> None:
+    """moto parses ToleratedFailureCount/Percentage(Path) but never applies them; AWS fails the Map Run when
+    the failed and timed-out items pass either. (moto gives 0 for both when unset: then any failure fails.)"""
+    counter = eval_input.map_run_record.item_counter
+    failed, total = counter.failed.get() + counter.timed_out.get(), counter.total.get()
+    count, percentage = eval_input.tolerated_failure_count, eval_input.tolerated_failure_percentage
+    if count == 0 and percentage == 0:
+        exceeded = failed > 0
+    else:
+        exceeded = (count > 0 and failed > count) or (
+            percentage > 0 and total > 0 and 100 * failed / total > percentage
+        )
+    if not exceeded:
+        return
+    error = StatesErrorNameType.StatesExceedToleratedFailureThreshold
+    details = MapRunFailedEventDetails(
+        error=error.to_name(), cause="The specified tolerated failure threshold was exceeded"
+    )
+    raise FailureEventException(
+        FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=error),
+            event_type=HistoryEventType.MapRunFailed,
+            event_details=EventDetails(mapRunFailedEventDetails=details),
+        )
+    )
+
+
+def _batched_map_run(self: Any, env: Any, eval_input: Any, batcher: dict[str, Any]) -> None:
+    items = env.stack.pop()
+    map_input = env.stack[-1]
+    selected = [_select(env, eval_input.item_selector, map_input, i, item) for i, item in enumerate(items)]
+    grouped = batches(
+        selected, _max_items(batcher, map_input), int(batcher.get("MaxInputBytesPerBatch", MAX_BATCH_BYTES))
+    )
+    counter = eval_input.map_run_record.item_counter
+    for name in ("aborted", "failed", "results_written", "running", "succeeded", "timed_out"):
+        setattr(counter, name, _ItemsOfTheBatch())
+    counter.total = _Fixed()
+    counter.total.offset(len(items))
+    counter.pending.offset(len(items))
+    eval_input.map_run_record.batched = True
+    selector, eval_input.item_selector = eval_input.item_selector, None  # applied above, per item
+    env.stack.append(grouped)
+    try:
+        _original_map_run(self, env, eval_input)
+    finally:
+        eval_input.item_selector = selector
+
+
+def _eval_job(self: Any, env: Any, job: Any) -> None:
+    if not getattr(self._map_run_record, "batched", False):
+        _original_eval_job(self, env, job)
+        return
+    _job.batch_size = len(job.job_input["Items"])
+    self._map_run_record.item_counter.pending.offset(-_job.batch_size)
+    try:
+        _original_eval_job(self, env, job)
+    finally:
+        _job.batch_size = 1
