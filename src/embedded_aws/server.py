@@ -15,9 +15,9 @@ from moto.server import ThreadedMotoServer
 from embedded_aws import (
     bucket_policy,
     clock,
+    distributed_map,
     eventbridge_targets,
     glue_crawls,
-    distributed_map,
     lambda_runtime,
     mocked_responses,
     redrive,
