@@ -32,6 +32,8 @@ def _is_state_machine(target: dict[str, Any]) -> bool:
 
 
 def _send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
+    if self.state != "ENABLED":
+        return  # moto delivers to disabled rules too; EventBridge does not
     machines = [t for t in self.targets if _is_state_machine(t)]
     others = [t for t in self.targets if not _is_state_machine(t)]
     if machines and self.event_pattern.matches_event(original_event):

@@ -138,3 +138,16 @@ def test_s3_key_outside_the_wildcard_starts_no_execution(aws: Any, machine: str,
     # THEN only the one inside the wildcard started an execution
     documents = execution_inputs(aws, machine, 1)
     assert [d["detail"]["object"]["key"] for d in documents] == ["raw/inside.json"]
+
+
+def test_a_disabled_rule_starts_nothing_until_enabled_again(aws: Any, machine: str, app_rule: None) -> None:
+    # GIVEN the rule is disabled (moto would still deliver to it)
+    aws.client("events").disable_rule(Name="orders-to-machine")
+    # WHEN a matching event is put, THEN no execution starts
+    put_event(aws, {"kind": "book", "order_id": "while-disabled"})
+    # AND once enabled again, the next matching event starts one (so the first was not merely late)
+    aws.client("events").enable_rule(Name="orders-to-machine")
+    put_event(aws, {"kind": "book", "order_id": "after"})
+    (document,) = execution_inputs(aws, machine, 1)
+    assert document["detail"]["order_id"] == "after"
+    assert len(aws.executions(machine)) == 1
