@@ -1,0 +1,48 @@
+"""Definite JSONPaths with an array index (`$.Items[0].key`) give the value, as on AWS (moto gives `[value]`).
+
+moto wraps the result of any path that goes through an array index in a list, unless the path ends in the
+index. Step Functions returns the single value of a definite path (no wildcard, slice, filter or deep scan);
+indefinite paths keep moto's behaviour (a list, even of one item).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from typing import Any
+
+from jsonpath_ng.ext.parser import parse
+from moto.stepfunctions.parser.asl.utils import json_path
+
+_original_extract_json = json_path.extract_json
+_INDEFINITE = re.compile(r"\*|\.\.|\?|:|,")
+# The modules that imported extract_json by name (checked by the tests, so a moto upgrade cannot hide one).
+USERS = (
+    "moto.stepfunctions.parser.asl.component.common.string.string_expression",
+    "moto.stepfunctions.parser.asl.component.intrinsic.argument.argument",
+    "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations.timestamp_operators",
+    "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations.boolean_equals",
+    "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations.numeric",
+    "moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations.string_operators",
+    "moto.stepfunctions.parser.asl.eval.states",
+)
+
+
+def install() -> None:
+    for name in USERS:
+        vars(importlib.import_module(name))["extract_json"] = extract_json
+    json_path.extract_json = extract_json
+
+
+def uninstall() -> None:
+    for name in USERS:
+        vars(importlib.import_module(name))["extract_json"] = _original_extract_json
+    json_path.extract_json = _original_extract_json
+
+
+def extract_json(path: str, data: Any) -> Any:
+    if not _INDEFINITE.search(path):
+        matches = parse(path).find(data)
+        if len(matches) == 1:
+            return matches[0].value
+    return _original_extract_json(path, data)
