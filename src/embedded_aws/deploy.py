@@ -62,6 +62,7 @@ class StackDeployer:
             "AWS::Logs::LogGroup": props.get("LogGroupName"),
             "AWS::Glue::Database": props.get("DatabaseInput", {}).get("Name"),
             "AWS::Glue::Crawler": props.get("Name"),
+            "AWS::Serverless::StateMachine": props.get("Name"),
             "AWS::Athena::WorkGroup": props.get("Name"),
             "AWS::Athena::NamedQuery": props.get("Name"),
         }.get(kind)

@@ -18,6 +18,7 @@ from embedded_aws import (
     distributed_map,
     eventbridge_targets,
     glue_crawls,
+    json_paths,
     lambda_runtime,
     mocked_responses,
     redrive,
@@ -80,6 +81,7 @@ class EmbeddedAws:
         clock.install(self.time_scale)
         start_execution.install(self.mock_config)
         distributed_map.install()
+        json_paths.install()
         mocked_responses.install()
         redrive.install()
         self.faults.install()
@@ -108,6 +110,7 @@ class EmbeddedAws:
         self.faults.uninstall()
         redrive.uninstall()
         mocked_responses.uninstall()
+        json_paths.uninstall()
         distributed_map.uninstall()
         start_execution.uninstall()
         clock.uninstall()

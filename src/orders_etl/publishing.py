@@ -61,7 +61,8 @@ def publish(
     name = output_name(source_key, settings.raw_prefix)
     manifest = manifest_key(settings.manifest_prefix, name)
     previous, previous_etag = _read_manifest(s3, bucket, manifest)
-    if previous is not None and version.is_older_than(previous.get("sequencer")):
+    version = _with_published_sequencer(version, previous)
+    if previous is not None and _is_superseded(s3, bucket, source_key, version, previous):
         return _superseded()
     stem = f"{name}-{version.sequencer}" if version.sequencer else name
     staged: dict[str, str] = {}  # table key -> staging key
@@ -93,13 +94,48 @@ def publish(
         # Another execution published this file meanwhile.
         previous, previous_etag = _read_manifest(s3, bucket, manifest)
         theirs = previous.get("sequencer") if previous else None
-        if previous is not None and (theirs == version.sequencer or version.is_older_than(theirs)):
+        if previous is not None and (
+            theirs == version.sequencer or _is_superseded(s3, bucket, source_key, version, previous)
+        ):
             # The same version (a duplicated event: same objects) or a later one: theirs stays.
             _delete(s3, bucket, sorted(set(written) - set(previous["parquet_keys"])) + list(staged.values()))
             if theirs == version.sequencer:
                 return PublishResult(len(parquet_files), written, [], written_at)
             return _superseded()
     raise RuntimeError(f"{manifest} kept changing during {_ATTEMPTS} attempts to publish {source_key}")
+
+
+def _with_published_sequencer(version: SourceVersion, previous: dict[str, Any] | None) -> SourceVersion:
+    """A reprocessing run (a backfill: no event, so no sequencer) of the version already published keeps that
+    version's sequencer, so it rewrites the same objects in place."""
+    if (
+        version.sequencer is None
+        and version.version_id
+        and previous
+        and previous.get("version_id") == version.version_id
+    ):
+        return SourceVersion(version.version_id, previous.get("sequencer"))
+    return version
+
+
+def _is_superseded(s3: Any, bucket: str, source_key: str, version: SourceVersion, previous: dict[str, Any]) -> bool:
+    """Whether the published version is later than ours: by sequencer when both have one; otherwise (a
+    backfill of another version than the published one) by whether ours is still the key's latest version."""
+    theirs = previous.get("sequencer")
+    if version.is_older_than(theirs):
+        return True
+    if version.sequencer is None and version.version_id and previous.get("version_id") != version.version_id:
+        return _latest_version_id(s3, bucket, source_key) != version.version_id
+    return False
+
+
+def _latest_version_id(s3: Any, bucket: str, key: str) -> str | None:
+    try:
+        return str(s3.head_object(Bucket=bucket, Key=key).get("VersionId"))
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            return None  # deleted since: nothing of it should be published
+        raise
 
 
 def _delete(s3: Any, bucket: str, keys: list[str]) -> None:

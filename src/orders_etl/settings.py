@@ -20,6 +20,7 @@ class PipelineSettings:
     crawl_poll_limit: int
     max_file_bytes: int
     engine_memory_limit: str
+    report_prefix: str = "reports/"
 
     @classmethod
     def from_env(cls) -> PipelineSettings:
@@ -36,6 +37,7 @@ class PipelineSettings:
             crawl_poll_limit=int(env.get("CRAWL_POLL_LIMIT", "40")),
             max_file_bytes=int(env.get("MAX_FILE_BYTES", str(512 * 1024 * 1024))),
             engine_memory_limit=env.get("ENGINE_MEMORY_LIMIT", "256MB"),
+            report_prefix=env.get("REPORT_PREFIX", "reports/"),
         )
 
     def engine(self) -> EngineSettings:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from orders_etl_cli.backfill_command import add_backfill_parser, run_backfill
 from orders_etl_cli.execution_commands import add_executions_parser, run_executions
 from orders_etl_cli.quarantine_commands import add_quarantine_parser, run_quarantine
 from orders_etl_cli.stack import DEFAULT_OUTPUTS, load_stack
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_executions_parser(commands, _add_stack_arguments)
     add_quarantine_parser(commands, _add_stack_arguments)
+    add_backfill_parser(commands, _add_stack_arguments)
 
     commands.add_parser("demo", help="run the pipeline on the embedded AWS with the files in events/orders/")
 
@@ -78,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_executions(args)
     if args.command == "quarantine":
         return run_quarantine(args)
+    if args.command == "backfill":
+        return run_backfill(args)
     if args.command == "flatten":
         from orders_etl_cli.flatten_command import flatten_local
 

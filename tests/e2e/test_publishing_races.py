@@ -81,3 +81,53 @@ def test_the_same_version_published_twice_at_once_keeps_one_set_of_objects(stack
     result = publish(racing, config, KEY, parquet(tmp_path, "new"), 1, NEW)
     assert not result.superseded
     assert len(stack.keys("parquet_files/")) == 1
+
+
+def two_versions(stack: Stack) -> tuple[str, str]:
+    """The key uploaded twice (the bucket is versioned, the pipeline paused): (older, latest) version ids."""
+    stack.pause_pipeline()
+    s3 = stack.client("s3")
+    older = s3.put_object(Bucket=stack.bucket, Key=KEY, Body=b"[]")["VersionId"]
+    latest = s3.put_object(Bucket=stack.bucket, Key=KEY, Body=b"[]")["VersionId"]
+    return older, latest
+
+
+def test_a_backfill_of_the_published_version_rewrites_the_same_objects(stack: Stack, tmp_path: Path) -> None:
+    # GIVEN the latest version published from its event (with a sequencer)
+    s3, config = stack.client("s3"), settings(stack)
+    _, latest = two_versions(stack)
+    publish(s3, config, KEY, parquet(tmp_path, "event"), 1, SourceVersion(latest, NEW.sequencer))
+    before = stack.keys("parquet_files/")
+    # WHEN a backfill (no event: no sequencer) republishes that same version
+    result = publish(s3, config, KEY, parquet(tmp_path, "backfill"), 1, SourceVersion(latest, None))
+    # THEN it takes the published sequencer and replaces the objects in place
+    assert not result.superseded
+    assert stack.keys("parquet_files/") == before and NEW.sequencer in before[0]
+
+
+def test_a_backfill_that_read_an_older_version_never_replaces_a_newer_published_one(
+    stack: Stack, tmp_path: Path
+) -> None:
+    # GIVEN a backfill pinned the older version, and meanwhile the latest one was uploaded and published
+    s3, config = stack.client("s3"), settings(stack)
+    older, latest = two_versions(stack)
+    publish(s3, config, KEY, parquet(tmp_path, "newer"), 1, SourceVersion(latest, NEW.sequencer))
+    # WHEN the backfill publishes the older version (no sequencer to compare)
+    result = publish(s3, config, KEY, parquet(tmp_path, "older"), 1, SourceVersion(older, None))
+    # THEN it is superseded, found by the key's latest version, and the newer objects stay
+    assert result.superseded
+    (only,) = stack.keys("parquet_files/")
+    assert NEW.sequencer in only
+
+
+def test_a_backfill_of_the_latest_version_replaces_an_older_published_one(stack: Stack, tmp_path: Path) -> None:
+    # GIVEN the older version is what the table holds (the latest one's event has not been processed yet)
+    s3, config = stack.client("s3"), settings(stack)
+    older, latest = two_versions(stack)
+    publish(s3, config, KEY, parquet(tmp_path, "older"), 1, SourceVersion(older, OLD.sequencer))
+    # WHEN a backfill publishes the latest version
+    result = publish(s3, config, KEY, parquet(tmp_path, "latest"), 1, SourceVersion(latest, None))
+    # THEN the table holds the latest version's objects only
+    assert not result.superseded
+    (only,) = stack.keys("parquet_files/")
+    assert OLD.sequencer not in only

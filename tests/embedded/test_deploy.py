@@ -20,6 +20,7 @@ FUNCTIONS = {
     "StartCrawlFunction": "start_crawl",
     "CheckCrawlFunction": "check_crawl",
     "QuarantineOrderFileFunction": "quarantine_order_file",
+    "SummarizeBackfillFunction": "summarize_backfill",
 }
 STACK = "orders-etl"
 
@@ -44,8 +45,11 @@ def test_outputs_name_the_stack_resources(stack: Any) -> None:
         "AthenaWorkGroupName",
         "RawPrefix",
         "QuarantinePrefix",
+        "ReportPrefix",
+        "BackfillStateMachineArn",
     }
     assert (stack.outputs["RawPrefix"], stack.outputs["QuarantinePrefix"]) == ("raw/", "quarantine/")
+    assert stack.outputs["BackfillStateMachineArn"].endswith(f":stateMachine:{STACK}-backfill")
     assert stack.outputs["DataBucketName"] == f"{STACK}-data-{ACCOUNT_ID}-us-east-1"
     assert stack.outputs["CrawlerName"] == "etl_serverless_parquet"
     assert stack.outputs["GlueDatabaseName"] == "orders_etl"
@@ -93,9 +97,10 @@ def test_state_machine_definition_is_fully_substituted(stack: Any) -> None:
     assert not re.search(r"\$\{[^}]*\}", definition)
     states = json.loads(definition)["States"]
     called = {s["Parameters"]["FunctionName"] for s in states.values() if s["Type"] == "Task"}
-    arns = {f["FunctionArn"] for f in stack.client("lambda").list_functions()["Functions"]}
-    assert called == arns
-    assert len(called) == len(FUNCTIONS)
+    arns = {f["FunctionArn"]: f["FunctionName"] for f in stack.client("lambda").list_functions()["Functions"]}
+    # every function but the backfill's summary, which only the Backfill state machine calls
+    assert called == {arn for arn, name in arns.items() if not name.endswith("SummarizeBackfillFunction")}
+    assert len(called) == len(FUNCTIONS) - 1
 
 
 def test_rule_routes_new_raw_order_files_of_the_bucket_to_the_state_machine(stack: Any) -> None:
@@ -349,3 +354,12 @@ def test_globals_merge_maps_and_replace_scalars_and_lists() -> None:
         "Environment": {"Variables": {"A": "1", "B": "3", "C": "4"}},
     }
     assert base["Environment"] == {"Variables": {"A": "1", "B": "2"}}
+
+
+def test_backfill_definition_is_fully_substituted_and_calls_deployed_functions(stack: Any) -> None:
+    sfn = stack.client("stepfunctions")
+    definition = sfn.describe_state_machine(stateMachineArn=stack.outputs["BackfillStateMachineArn"])["definition"]
+    assert not re.search(r"\$\{[^}]*\}", definition)
+    called = set(re.findall(r'"FunctionName": "([^"]+)"', definition))
+    arns = {f["FunctionArn"] for f in stack.client("lambda").list_functions()["Functions"]}
+    assert called <= arns and len(called) == 6

@@ -102,13 +102,17 @@ def test_every_function_and_the_state_machine_log_to_a_group_with_retention() ->
     groups = {name: r["Properties"] for name, r in RESOURCES.items() if r["Type"] == "AWS::Logs::LogGroup"}
     assert all(g.get("RetentionInDays") == {"Ref": "LogRetentionDays"} for g in groups.values()), groups
     functions = [name for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"]
-    assert len(functions) == 5
+    assert len(functions) == 6
     for function in functions:
         # Lambda writes to /aws/lambda/<function name>: the template owns that group, so retention applies.
         assert {"LogGroupName": {"Fn::Sub": f"/aws/lambda/${{{function}}}"}}.items() <= groups[
             function.removesuffix("Function") + "LogGroup"
         ].items()
-    machine = RESOURCES["OrderPipelineStateMachine"]["Properties"]
-    (destination,) = machine["Logging"]["Destinations"]
-    target = destination["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"]
-    assert target == ["OrderPipelineLogGroup", "Arn"]
+    for machine_name, group in [
+        ("OrderPipelineStateMachine", "OrderPipelineLogGroup"),
+        ("BackfillStateMachine", "BackfillLogGroup"),
+    ]:
+        machine = RESOURCES[machine_name]["Properties"]
+        (destination,) = machine["Logging"]["Destinations"]
+        target = destination["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"]
+        assert target == [group, "Arn"]

@@ -1,0 +1,163 @@
+"""`orders-etl backfill`: reprocess a prefix of the raw area on the Backfill state machine (Distributed Map).
+
+The same code runs against AWS (CloudFormation outputs) and the embedded AWS (`.local/outputs.json`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from orders_etl.quarantine import error_message
+from orders_etl_cli.stack import StackContext, load_stack
+
+FINISHED_ITEMS = ("succeeded", "failed", "timedOut", "aborted")
+
+
+def add_backfill_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    add_stack_arguments: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    backfill = commands.add_parser(
+        "backfill", help="reprocess every order file under a prefix of raw/ (Distributed Map), then crawl once"
+    )
+    backfill.add_argument("--prefix", help="raw/<path> or <path> below raw/ (default: all of raw/)")
+    backfill.add_argument("--max-concurrency", type=_at_least(1), metavar="N", help="batches run at once")
+    backfill.add_argument("--batch-size", type=_at_least(1), metavar="N", help="files per child workflow")
+    backfill.add_argument(
+        "--tolerated-failure-percentage", type=float, metavar="P", help="files that may fail before the run fails"
+    )
+    backfill.add_argument("--wait", action="store_true", help="show progress (files done / total) until it ends")
+    backfill.add_argument("--timeout", type=float, default=6 * 3600.0, metavar="S", help="longest wait (default 6 h)")
+    add_stack_arguments(backfill)
+
+
+def _at_least(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}")
+        return value
+
+    return parse
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    failed: int
+
+    def line(self) -> str:
+        if self.total == 0:
+            return "listing the files..."
+        percent = 100 * self.done / self.total
+        return f"{self.done} / {self.total} files processed ({percent:.0f} %), {self.failed} failed"
+
+
+def run_backfill(args: argparse.Namespace) -> int:
+    try:
+        stack = load_stack(args.outputs, args.stack_name, args.profile, args.region)
+        return _backfill(stack, args)
+    except (ClientError, BotoCoreError, OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def backfill_input(raw_prefix: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The execution input: only the options given; the state machine applies the stack's defaults."""
+    options: dict[str, Any] = {}
+    if args.prefix:
+        prefix = args.prefix.removeprefix("/")
+        options["prefix"] = prefix if prefix.startswith(raw_prefix) else raw_prefix + prefix
+    if args.max_concurrency is not None:
+        options["max_concurrency"] = args.max_concurrency
+    if args.batch_size is not None:
+        options["batch_size"] = args.batch_size
+    if args.tolerated_failure_percentage is not None:
+        if not 0 <= args.tolerated_failure_percentage <= 100:
+            raise ValueError("--tolerated-failure-percentage must be between 0 and 100")
+        options["tolerated_failure_percentage"] = args.tolerated_failure_percentage
+    return options
+
+
+def _backfill(stack: StackContext, args: argparse.Namespace) -> int:
+    sfn = stack.client("stepfunctions")
+    options = backfill_input(stack.outputs["RawPrefix"], args)
+    name = f"backfill-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    arn = sfn.start_execution(
+        stateMachineArn=stack.outputs["BackfillStateMachineArn"], name=name, input=json.dumps(options)
+    )["executionArn"]
+    prefix = options.get("prefix", stack.outputs["RawPrefix"])
+    print(f"started backfill {name} over s3://{stack.outputs['DataBucketName']}/{prefix}")
+    if not stack.is_embedded:
+        region = arn.split(":")[3]
+        print(
+            f"console: https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{arn}"
+        )
+    if not args.wait:
+        print("not waiting: follow it with `orders-etl executions show` on the backfill, or rerun with --wait")
+        return 0
+    started = time.monotonic()
+    execution = follow(sfn, arn, args.timeout, poll_seconds=0.2 if stack.is_embedded else 5.0)
+    return print_outcome(execution, time.monotonic() - started)
+
+
+def map_run_progress(sfn: Any, execution_arn: str) -> Progress | None:
+    runs = sfn.list_map_runs(executionArn=execution_arn).get("mapRuns", [])
+    if not runs:
+        return None
+    counts = sfn.describe_map_run(mapRunArn=runs[0]["mapRunArn"])["itemCounts"]
+    done = sum(int(counts.get(name, 0)) for name in FINISHED_ITEMS)
+    failed = int(counts.get("failed", 0)) + int(counts.get("timedOut", 0))
+    return Progress(done, int(counts.get("total", 0)), failed)
+
+
+def follow(sfn: Any, arn: str, timeout: float, poll_seconds: float) -> dict[str, Any]:
+    """Prints the Map Run's progress whenever it changes; returns the execution once it has ended."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while True:
+        execution: dict[str, Any] = sfn.describe_execution(executionArn=arn)
+        progress = map_run_progress(sfn, arn)
+        line = progress.line() if progress else "starting..."
+        if line != last:
+            print(line, flush=True)
+            last = line
+        if execution["status"] != "RUNNING":
+            return execution
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{arn} still running after {timeout:g} s; it goes on without us")
+        time.sleep(poll_seconds)
+
+
+def print_outcome(execution: dict[str, Any], seconds: float) -> int:
+    status = execution["status"]
+    if status != "SUCCEEDED":
+        message = error_message(execution.get("cause", "")).split("\n", 1)[0]
+        print(f"{status}: {execution.get('error', '')}: {message}")
+        print(f"once the cause is fixed, redrive it (failed batches rerun): {execution['executionArn']}")
+        return 1
+    output = json.loads(execution.get("output") or "{}")
+    summary = output.get("summary", {})
+    files = int(summary.get("files", 0))
+    print(
+        f"SUCCEEDED in {seconds:.1f} s ({files / seconds if seconds else 0:.1f} files/s): "
+        f"{files} files, {summary.get('published', 0)} published ({summary.get('rows', 0)} rows), "
+        f"{summary.get('quarantined', 0)} quarantined, {summary.get('skipped', 0)} skipped, "
+        f"{summary.get('gone', 0)} gone, {summary.get('failed', 0)} failed"
+    )
+    crawl = (output.get("crawl") or {}).get("check", {}).get("status")
+    print(f"crawl: {crawl or 'none (nothing published)'}; report: {summary.get('report_key', '')}")
+    if summary.get("failed"):
+        print("some files failed after retries (within the tolerated percentage): run the backfill again for them")
+        return 1
+    return 0

@@ -1,0 +1,92 @@
+"""`orders-etl backfill`: the Backfill state machine (Distributed Map) reprocessing raw/ on the embedded AWS."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from support import Cli, Stack, order, product
+
+
+def orders_file(index: int, orders: int = 2) -> bytes:
+    return json.dumps(
+        [
+            order(f"F{index}-{n}", f"2025-0{1 + index % 3}-1{n % 9}T10:00:00Z", product("P", 1.5, 2), product("Q", 2))
+            for n in range(orders)
+        ]
+    ).encode()
+
+
+def load_raw_area(stack: Stack, files: dict[str, bytes]) -> None:
+    """Files already in raw/ before the backfill, without the per-file pipeline processing them."""
+    stack.pause_pipeline()
+    stack.upload(files)
+
+
+def backfill_executions(stack: Stack) -> list[dict[str, Any]]:
+    executions: list[dict[str, Any]] = stack.client("stepfunctions").list_executions(
+        stateMachineArn=stack.outputs["BackfillStateMachineArn"]
+    )["executions"]
+    return executions
+
+
+def crawls(stack: Stack) -> int:
+    return len(stack.client("glue").list_crawls(CrawlerName=stack.outputs["CrawlerName"])["Crawls"])
+
+
+def test_a_backfill_publishes_every_good_file_quarantines_the_bad_and_crawls_once(stack: Stack, cli: Cli) -> None:
+    # GIVEN 12 good files, 2 bad ones, a folder marker and a text file in raw/, never processed
+    files = {f"raw/2025/good-{i:02}.json": orders_file(i) for i in range(12)}
+    files |= {"raw/2025/bad-1.json": b"[{]", "raw/2025/bad-2.json": b'[{"order_id": 1}]'}
+    files |= {"raw/2025/": b"", "raw/2025/readme.txt": b"not orders"}
+    load_raw_area(stack, files)
+    # WHEN a backfill runs over raw/2025/ in batches of 5, 2 at a time
+    code, out, err = cli("backfill", "--prefix", "2025/", "--batch-size", "5", "--max-concurrency", "2", "--wait")
+    # THEN it succeeded and says what it did, with progress in files
+    assert code == 0, out + err
+    assert "16 / 16 files processed (100 %), 0 failed" in out
+    assert "16 files, 12 published (48 rows), 2 quarantined, 2 skipped, 0 gone, 0 failed" in out
+    # AND every good row is in the table once, after exactly one crawl
+    assert stack.query("SELECT count(*), count(DISTINCT order_id || product_id) FROM orders") == [(48, 48)]
+    assert crawls(stack) == 1
+    # AND the bad files are quarantined with their reports, exactly as the per-file pipeline does it
+    assert stack.keys("quarantine/") == [
+        "quarantine/2025/bad-1.json",
+        "quarantine/2025/bad-1.json.error.json",
+        "quarantine/2025/bad-2.json",
+        "quarantine/2025/bad-2.json.error.json",
+    ]
+    report = json.loads(stack.get("quarantine/2025/bad-2.json.error.json"))
+    assert report["error_type"] == "InvalidOrderFile" and report["source_key"] == "raw/2025/bad-2.json"
+    # AND the summary object lists them; the state output stays small
+    [execution] = backfill_executions(stack)
+    summary = json.loads(stack.get(f"reports/backfills/{execution['name']}/summary.json"))
+    assert sorted(f["key"] for f in summary["quarantined_files"]) == ["raw/2025/bad-1.json", "raw/2025/bad-2.json"]
+    output = stack.client("stepfunctions").describe_execution(executionArn=execution["executionArn"])["output"]
+    assert len(output) < 4096
+
+
+def test_a_second_backfill_over_the_same_files_leaves_the_same_rows_once(stack: Stack, cli: Cli) -> None:
+    # GIVEN files processed by the per-file pipeline, as in normal operation
+    executions = stack.run({f"raw/2025/f{i}.json": orders_file(i, orders=3) for i in range(6)})
+    assert {e["status"] for e in executions} == {"SUCCEEDED"}
+    before = stack.query("SELECT order_id, product_id, price, quantity, dt FROM orders ORDER BY 1, 2")
+    parquet_before = stack.keys("parquet_files/")
+    # WHEN the whole raw area is backfilled twice
+    for _ in range(2):
+        code, out, err = cli("backfill", "--wait")
+        assert code == 0, out + err
+    # THEN the table holds the same rows, once, in the same Parquet objects (rewritten in place)
+    assert stack.query("SELECT order_id, product_id, price, quantity, dt FROM orders ORDER BY 1, 2") == before
+    assert len(before) == 36
+    assert stack.keys("parquet_files/") == parquet_before
+
+
+def test_a_prefix_outside_the_raw_area_is_refused(stack: Stack, cli: Cli) -> None:
+    sfn = stack.client("stepfunctions")
+    arn = sfn.start_execution(
+        stateMachineArn=stack.outputs["BackfillStateMachineArn"], input=json.dumps({"prefix": "parquet_files/"})
+    )["executionArn"]
+    [execution] = stack.wait_for([arn])
+    assert execution["status"] == "FAILED"
+    assert sfn.describe_execution(executionArn=arn)["error"] == "PrefixOutsideRawArea"
