@@ -36,7 +36,7 @@ cfn-lint: $(STAMP) ## cfn-lint on template.yaml
 test: lint typecheck cfn-lint ## Lint, type-check, cfn-lint and every test but the slow ones
 	$(BIN)/pytest -m "not slow"
 
-test-slow: $(STAMP) ## The tests marked slow (a 200-file burst); .ci/run runs them after make test
+test-slow: $(STAMP) ## The tests marked slow (a 200-file burst, a 1,000-file backfill); .ci/run runs them after make test
 	$(BIN)/pytest -m slow -s
 
 # checkov has many dependencies of its own: it gets its own environment, like sam.
