@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from embedded_aws.server import EmbeddedAws
 from support import Cli, Stack, order, product
 
 
@@ -90,3 +91,32 @@ def test_a_prefix_outside_the_raw_area_is_refused(stack: Stack, cli: Cli) -> Non
     [execution] = stack.wait_for([arn])
     assert execution["status"] == "FAILED"
     assert sfn.describe_execution(executionArn=arn)["error"] == "PrefixOutsideRawArea"
+
+
+def test_an_outage_beyond_the_tolerance_fails_the_backfill_and_a_rerun_after_the_fix_lands_every_row(
+    stack: Stack, cli: Cli, embedded_aws: EmbeddedAws
+) -> None:
+    # GIVEN 6 files in raw/ and Flatten failing with a system error on every call (an outage)
+    load_raw_area(stack, {f"raw/outage/f{i}.json": orders_file(i) for i in range(6)})
+    embedded_aws.faults.fail("FlattenOrdersFunction", "ConnectionResetError")
+    try:
+        # WHEN a backfill runs with 20 % of files tolerated, in batches of 2
+        code, out, _ = cli("backfill", "--batch-size", "2", "--tolerated-failure-percentage", "20", "--wait")
+    finally:
+        embedded_aws.faults.clear()
+    # THEN it fails past the tolerance, exit 1, with nothing quarantined (an outage is no data error)
+    assert code == 1
+    assert "6 / 6 files processed (100 %), 6 failed" in out
+    assert "FAILED: States.ExceedToleratedFailureThreshold" in out
+    assert stack.keys("quarantine/") == [] and len(stack.keys("raw/outage/")) == 6
+    assert crawls(stack) == 0
+    # AND once the outage is over, a redrive of the failed backfill lands every row once, with one crawl
+    [failed] = backfill_executions(stack)
+    sfn = stack.client("stepfunctions")
+    sfn.redrive_execution(executionArn=failed["executionArn"])
+    [redriven] = stack.wait_for([failed["executionArn"]], timeout=120)
+    assert redriven["status"] == "SUCCEEDED"
+    summary = json.loads(sfn.describe_execution(executionArn=failed["executionArn"])["output"])["summary"]
+    assert (summary["files"], summary["published"], summary["rows"], summary["failed"]) == (6, 6, 24, 0)
+    assert stack.query("SELECT count(*), count(DISTINCT order_id || product_id) FROM orders") == [(24, 24)]
+    assert crawls(stack) == 1
