@@ -104,7 +104,7 @@ def _backfill(stack: StackContext, args: argparse.Namespace) -> int:
             f"console: https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{arn}"
         )
     if not args.wait:
-        print("not waiting: follow it with `orders-etl executions show` on the backfill, or rerun with --wait")
+        print(f"not waiting: `orders-etl executions show {arn}` shows where it is")
         return 0
     started = time.monotonic()
     execution = follow(sfn, arn, args.timeout, poll_seconds=0.2 if stack.is_embedded else 5.0)

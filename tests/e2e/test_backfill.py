@@ -120,3 +120,16 @@ def test_an_outage_beyond_the_tolerance_fails_the_backfill_and_a_rerun_after_the
     assert (summary["files"], summary["published"], summary["rows"], summary["failed"]) == (6, 6, 24, 0)
     assert stack.query("SELECT count(*), count(DISTINCT order_id || product_id) FROM orders") == [(24, 24)]
     assert crawls(stack) == 1
+
+
+def test_without_wait_it_starts_the_backfill_and_says_how_to_follow_it(stack: Stack, cli: Cli) -> None:
+    load_raw_area(stack, {"raw/nowait/f.json": orders_file(1)})
+    code, out, _ = cli("backfill", "--prefix", "nowait/")
+    assert code == 0
+    [execution] = backfill_executions(stack)
+    assert f"`orders-etl executions show {execution['executionArn']}` shows where it is" in out
+    [ended] = stack.wait_for([execution["executionArn"]], timeout=60)
+    assert ended["status"] == "SUCCEEDED"
+    # AND that command shows the backfill's states
+    code, out, _ = cli("executions", "show", execution["executionArn"])
+    assert code == 0 and "Process every file" in out and "Summarize the backfill" in out
