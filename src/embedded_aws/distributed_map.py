@@ -1,4 +1,5 @@
-"""Distributed Map features moto lacks: ItemBatcher, EXPRESS child workflows, and failure tolerance.
+"""Distributed Map features moto lacks: ItemBatcher, EXPRESS child workflows, and failure tolerance; and
+ListMapRuns/DescribeMapRun, which fail (500) while any execution's worker has not started yet.
 
 Both make moto refuse the definition. EXPRESS children run here as the STANDARD ones do (moto runs every child
 workflow in process, with no history of its own), so only the parsed copy says STANDARD.
@@ -18,6 +19,7 @@ import json
 import threading
 from typing import Any
 
+from moto.stepfunctions.exceptions import ResourceNotFound
 from moto.stepfunctions.parser.api import HistoryEventType, MapRunFailedEventDetails
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
     FailureEvent,
@@ -37,6 +39,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.item
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.eval.states import ItemData, MapData
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 # The parsed Comment keeps JSON escapes, so the batcher travels base64-encoded.
 MARK = " #embedded-item-batcher:"
@@ -45,6 +48,8 @@ MAX_BATCH_BYTES = 256 * 1024
 _original_parse = AmazonStateLanguageParser.parse
 _original_map_run = DistributedIterationComponent._map_run
 _original_eval_job = DistributedItemProcessorWorker._eval_job
+_original_list_map_runs = StepFunctionsParserBackend.list_map_runs
+_original_describe_map_run = StepFunctionsParserBackend.describe_map_run
 _job = threading.local()  # the size of the batch the current thread's child workflow runs
 
 
@@ -56,12 +61,37 @@ def install() -> None:
     AmazonStateLanguageParser.parse = staticmethod(_parse)
     DistributedIterationComponent._map_run = _map_run
     DistributedItemProcessorWorker._eval_job = _eval_job
+    StepFunctionsParserBackend.list_map_runs = _list_map_runs
+    StepFunctionsParserBackend.describe_map_run = _describe_map_run
 
 
 def uninstall() -> None:
     AmazonStateLanguageParser.parse = staticmethod(_original_parse)
     DistributedIterationComponent._map_run = _original_map_run
     DistributedItemProcessorWorker._eval_job = _original_eval_job
+    StepFunctionsParserBackend.list_map_runs = _original_list_map_runs
+    StepFunctionsParserBackend.describe_map_run = _original_describe_map_run
+
+
+def _map_runs_of(execution: Any) -> Any:
+    """The execution's map-run records; None while its worker has not started (moto raised AttributeError)."""
+    env = getattr(getattr(execution, "exec_worker", None), "env", None)
+    return getattr(env, "map_run_record_pool_manager", None)
+
+
+def _list_map_runs(self: Any, execution_arn: str) -> dict[str, Any]:
+    records = _map_runs_of(self.describe_execution(execution_arn=execution_arn))
+    return {"mapRuns": [record.list_item() for record in records.get_all()] if records else []}
+
+
+def _describe_map_run(self: Any, map_run_arn: str) -> dict[str, Any]:
+    for execution in self._get_executions():
+        records = _map_runs_of(execution)
+        record = records.get(map_run_arn) if records else None
+        if record is not None:
+            described: dict[str, Any] = record.describe()
+            return described
+    raise ResourceNotFound(map_run_arn)  # a 400, as on AWS (moto's own raise became a 500)
 
 
 def without_item_batchers(definition: str) -> str:

@@ -124,3 +124,24 @@ def test_a_definition_without_batcher_is_left_as_it_is_and_batch_input_is_refuse
     definition = distributed_map("arn:aws:lambda:us-east-1:123456789012:function:x", {"BatchInput": {"a": 1}})
     with pytest.raises(ClientError, match="BatchInput is not supported"):
         aws.state_machine("batch-input", definition)
+
+
+def test_map_runs_can_be_listed_while_an_execution_has_not_started_its_worker(aws: Any) -> None:
+    # GIVEN an execution whose worker has not started yet (right after StartExecution; moto answered 500)
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    machine = aws.state_machine("idle", {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
+    arn = aws.run_to_end(machine, {})["executionArn"]
+    backend = stepfunctions_parser_backends["123456789012"]["us-east-1"]
+    execution = backend.describe_execution(execution_arn=arn)
+    worker, execution.exec_worker = execution.exec_worker, None
+    try:
+        # THEN ListMapRuns says there is none yet, and DescribeMapRun of an unknown run is a 400 as on AWS
+        sfn = aws.client("stepfunctions")
+        assert sfn.list_map_runs(executionArn=arn)["mapRuns"] == []
+        unknown = f"{machine.replace(':stateMachine:', ':mapRun:')}/x:y"
+        with pytest.raises(ClientError) as raised:
+            sfn.describe_map_run(mapRunArn=unknown)
+        assert raised.value.response["Error"]["Code"] == "ResourceNotFound"
+    finally:
+        execution.exec_worker = worker
