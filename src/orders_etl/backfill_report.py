@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from orders_etl.crawl import format_timestamp
 from orders_etl.settings import PipelineSettings
 
 OUTCOMES = ("published", "quarantined", "skipped", "gone")
@@ -35,7 +36,7 @@ def summarize_backfill(
     s3: Any, sfn: Any, settings: PipelineSettings, backfill: str, map_run_arn: str, prefix: str
 ) -> dict[str, Any]:
     """Counts for the state machine; the whole report written to S3 beside the batch reports."""
-    written_before = _now()  # every file of the backfill was written before this moment
+    written_before = format_timestamp(datetime.now(UTC))  # every file of the backfill was written before this moment
     tally = _Tally()
     for records in _batch_reports(s3, settings.data_bucket, backfill_folder(settings, backfill) + "batches/"):
         tally.add(records)
@@ -108,7 +109,3 @@ def _batch_reports(s3: Any, bucket: str, folder: str) -> Iterator[list[dict[str,
 
     with ThreadPoolExecutor(max_workers=READERS) as pool:
         yield from pool.map(read, keys)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -64,6 +64,11 @@ def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def format_timestamp(moment: datetime) -> str:
+    """The `written_at` form parse_timestamp reads: UTC, milliseconds, with a Z."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def parse_timestamp(text: str) -> datetime:
     """Parse the ISO-8601 `written_at` carried in the state machine payload."""
     return _as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))

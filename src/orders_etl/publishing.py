@@ -19,6 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from orders_etl.crawl import format_timestamp
 from orders_etl.output_keys import manifest_key, output_name, parquet_key
 from orders_etl.settings import PipelineSettings
 from orders_etl.source_files import SourceVersion
@@ -42,7 +43,7 @@ class PublishResult:
             "partitions": self.partitions,
             "parquet_objects": len(self.parquet_keys),
             "removed_objects": len(self.removed_keys),
-            "written_at": self.written_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "written_at": format_timestamp(self.written_at),
             "superseded": self.superseded,
         }
 

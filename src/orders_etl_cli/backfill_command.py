@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orders_etl.quarantine import error_message
+from orders_etl_cli.arguments import positive_int
 from orders_etl_cli.stack import StackContext, load_stack
 
 FINISHED_ITEMS = ("succeeded", "failed", "timedOut", "aborted")
@@ -30,24 +31,14 @@ def add_backfill_parser(
         "backfill", help="reprocess every order file under a prefix of raw/ (Distributed Map), then crawl once"
     )
     backfill.add_argument("--prefix", help="raw/<path> or <path> below raw/ (default: all of raw/)")
-    backfill.add_argument("--max-concurrency", type=_at_least(1), metavar="N", help="batches run at once")
-    backfill.add_argument("--batch-size", type=_at_least(1), metavar="N", help="files per child workflow")
+    backfill.add_argument("--max-concurrency", type=positive_int, metavar="N", help="batches run at once")
+    backfill.add_argument("--batch-size", type=positive_int, metavar="N", help="files per child workflow")
     backfill.add_argument(
         "--tolerated-failure-percentage", type=float, metavar="P", help="files that may fail before the run fails"
     )
     backfill.add_argument("--wait", action="store_true", help="show progress (files done / total) until it ends")
     backfill.add_argument("--timeout", type=float, default=6 * 3600.0, metavar="S", help="longest wait (default 6 h)")
     add_stack_arguments(backfill)
-
-
-def _at_least(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        value = int(text)
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}")
-        return value
-
-    return parse
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from orders_etl.output_keys import report_key
 from orders_etl.quarantine import error_message
+from orders_etl_cli.arguments import positive_int
 from orders_etl_cli.execution_redrive import DATA_ERRORS
 from orders_etl_cli.quarantine_area import QuarantineArea, find_area, head_object, list_quarantined, read_report
 from orders_etl_cli.quarantine_replay import (
@@ -37,7 +38,7 @@ def add_quarantine_parser(
     actions = quarantine.add_subparsers(dest="quarantine_command", required=True)
 
     listing = actions.add_parser("list", help="every quarantined file with its error, newest first")
-    listing.add_argument("--limit", type=_positive_int, metavar="N", help="only the N most recently quarantined")
+    listing.add_argument("--limit", type=positive_int, metavar="N", help="only the N most recently quarantined")
     listing.add_argument("--json", action="store_true", help="a JSON list, for scripts")
     add_stack_arguments(listing)
 
@@ -52,13 +53,6 @@ def add_quarantine_parser(
         "--timeout", type=float, default=600.0, metavar="S", help="longest wait for the execution (default: 600)"
     )
     add_stack_arguments(replay)
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def run_quarantine(args: argparse.Namespace) -> int:
