@@ -1,12 +1,17 @@
-"""Deploying template.yaml into an AWS endpoint through the public APIs, as CloudFormation would.
+"""Deploying template.yaml into an AWS endpoint through the public APIs, as `sam deploy` would.
 
-Names, handlers, environment, definition substitutions, the rule pattern and the crawler targets all come
-from the template: nothing of the stack is written a second time here. A resource type this deployer does
-not know is an error, so a template change that needs deployer support cannot pass unnoticed.
+The SAM transform is aws-sam-translator's, the library `sam` itself uses: Globals, the execution role of each
+function and state machine (policy templates expanded, managed policies attached) and the EventBridge rule with
+its own role are what SAM generates, never a copy of SAM's rules here. The translated CloudFormation resources
+are then created one by one; names, handlers, environment, substitutions, the rule pattern and the crawler
+targets all come from the template. A resource type this deployer does not know is an error, so a template
+change that needs deployer support cannot pass unnoticed.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import io
 import json
 import re
@@ -15,20 +20,43 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
+from samtranslator.parser.parser import Parser
+from samtranslator.translator.translator import Translator
 
 from embedded_aws.cfn_template import ACCOUNT_ID, Resolver, load_template
+from embedded_aws.credentials import admin_session
 
-_LAMBDA_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+# The translator wants S3 locations where the template names local paths (`sam package` would upload them):
+# each becomes s3://embedded/<path>, as `sam validate` does, and the deployer reads <path> under the template.
+_LOCAL_BUCKET = "embedded"
+_LOCAL_URIS = {
+    "AWS::Serverless::Function": "CodeUri",
+    "AWS::Serverless::LayerVersion": "ContentUri",
+    "AWS::Serverless::StateMachine": "DefinitionUri",
 }
-_STATES_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+# The property holding a resource's name; without it CloudFormation generates one (here `<stack>-<LogicalId>`).
+_NAME_PROPERTIES = {
+    "AWS::S3::Bucket": ("BucketName",),
+    "AWS::Logs::LogGroup": ("LogGroupName",),
+    "AWS::Glue::Database": ("DatabaseInput", "Name"),
+    "AWS::Glue::Crawler": ("Name",),
+    "AWS::Athena::WorkGroup": ("Name",),
+    "AWS::Athena::NamedQuery": ("Name",),
+    "AWS::IAM::Role": ("RoleName",),
+    "AWS::Lambda::Function": ("FunctionName",),
+    "AWS::Lambda::LayerVersion": ("LayerName",),
+    "AWS::StepFunctions::StateMachine": ("StateMachineName",),
+    "AWS::Events::Rule": ("Name",),
 }
-# Created by sam build / SAM transform or not needed for behaviour on the embedded AWS.
-_NOT_DEPLOYED = {"AWS::Serverless::LayerVersion"}
+# Longest name each service accepts: a longer generated name is shortened, as CloudFormation does.
+_NAME_LIMITS = {
+    "AWS::IAM::Role": 64,
+    "AWS::Lambda::Function": 64,
+    "AWS::Events::Rule": 64,
+    "AWS::StepFunctions::StateMachine": 80,
+}
+# The embedded Lambda runtime imports src/ directly: the layer is referred to (its ARN), never built.
+_NOT_DEPLOYED = {"AWS::Lambda::LayerVersion"}
 
 
 @dataclass
@@ -41,34 +69,29 @@ class StackDeployer:
 
     def __post_init__(self) -> None:
         self.root = self.template_path.parent
-        self.template = load_template(self.template_path)
-        self.resources: dict[str, dict[str, Any]] = self.template["Resources"]
-        parameters = {name: str(spec.get("Default", "")) for name, spec in self.template.get("Parameters", {}).items()}
+        template = load_template(self.template_path)
+        parameters = {name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()}
         unknown = set(self.parameter_overrides) - set(parameters)
         if unknown:
             raise ValueError(f"unknown template parameters: {sorted(unknown)}")
         parameters.update(self.parameter_overrides)
-        for name, spec in self.template.get("Parameters", {}).items():
+        for name, spec in template.get("Parameters", {}).items():
             _check_parameter(name, parameters[name], spec)
+        self.template = translate(template, parameters, self.region)
+        self.resources: dict[str, dict[str, Any]] = self.template["Resources"]
         self.resolver = Resolver(parameters, self.stack_name, self.region, self._attribute)
 
     # ---------- names and attributes, derived without creating anything ----------
     def _physical_name(self, logical_id: str) -> str:
         resource = self.resources[logical_id]
-        props = resource.get("Properties", {})
         kind = resource["Type"]
-        explicit = {
-            "AWS::S3::Bucket": props.get("BucketName"),
-            "AWS::Logs::LogGroup": props.get("LogGroupName"),
-            "AWS::Glue::Database": props.get("DatabaseInput", {}).get("Name"),
-            "AWS::Glue::Crawler": props.get("Name"),
-            "AWS::Serverless::StateMachine": props.get("Name"),
-            "AWS::Athena::WorkGroup": props.get("Name"),
-            "AWS::Athena::NamedQuery": props.get("Name"),
-        }.get(kind)
+        path = _NAME_PROPERTIES.get(kind)
+        explicit: Any = resource.get("Properties", {}) if path else None
+        for key in path or ():
+            explicit = explicit.get(key) if isinstance(explicit, dict) else None
         if explicit is not None:
             return str(self.resolver.resolve(explicit))
-        return f"{self.stack_name}-{logical_id}"
+        return _shortened(f"{self.stack_name}-{logical_id}", _NAME_LIMITS.get(kind))
 
     def _attribute(self, logical_id: str, attribute: str | None) -> str:
         if logical_id not in self.resources:
@@ -78,15 +101,16 @@ class StackDeployer:
         arn_prefix = f"arn:aws:{{}}:{self.region}:{ACCOUNT_ID}"
         arns = {
             "AWS::S3::Bucket": f"arn:aws:s3:::{name}",
-            "AWS::Serverless::Function": f"{arn_prefix.format('lambda')}:function:{name}",
-            "AWS::Serverless::StateMachine": f"{arn_prefix.format('states')}:stateMachine:{name}",
-            "AWS::Serverless::LayerVersion": f"{arn_prefix.format('lambda')}:layer:{name}:1",
+            "AWS::Lambda::Function": f"{arn_prefix.format('lambda')}:function:{name}",
+            "AWS::Lambda::LayerVersion": f"{arn_prefix.format('lambda')}:layer:{name}:1",
+            "AWS::StepFunctions::StateMachine": f"{arn_prefix.format('states')}:stateMachine:{name}",
+            "AWS::Events::Rule": f"{arn_prefix.format('events')}:rule/{name}",
             "AWS::Logs::LogGroup": f"{arn_prefix.format('logs')}:log-group:{name}:*",
             "AWS::IAM::Role": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}",
         }
         if attribute is None:
-            # Ref: state machines and layers return their ARN, everything else its name.
-            if kind in ("AWS::Serverless::StateMachine", "AWS::Serverless::LayerVersion"):
+            # Ref: state machines and layer versions return their ARN, everything else its name.
+            if kind in ("AWS::StepFunctions::StateMachine", "AWS::Lambda::LayerVersion"):
                 return arns[kind]
             return name
         if attribute == "Arn" and kind in arns:
@@ -99,19 +123,27 @@ class StackDeployer:
         props: dict[str, Any] = self.resolver.resolve(self.resources[logical_id].get("Properties", {}))
         return props
 
+    def _local_path(self, bucket: str, key: str) -> Path:
+        """The file or directory under the template that a placeholder S3 location stands for."""
+        if bucket != _LOCAL_BUCKET:
+            raise NotImplementedError(f"s3://{bucket}/{key}: the embedded deployer reads only local paths")
+        return self.root / key
+
     # ---------- deployment ----------
     def deploy(self) -> dict[str, str]:
         """Create every resource, in an order that satisfies the references; return the stack outputs."""
+        self._session = admin_session(self.region)
         self._clients: dict[str, Any] = {}
         order = [
             ("AWS::IAM::Role", self._role),
             ("AWS::S3::Bucket", self._bucket),
             ("AWS::S3::BucketPolicy", self._bucket_policy),
-            ("AWS::Serverless::Function", self._function),
+            ("AWS::Lambda::Function", self._function),
             ("AWS::Logs::LogGroup", self._log_group),
             ("AWS::Glue::Database", self._glue_database),
             ("AWS::Glue::Crawler", self._crawler),
-            ("AWS::Serverless::StateMachine", self._state_machine),
+            ("AWS::StepFunctions::StateMachine", self._state_machine),
+            ("AWS::Events::Rule", self._rule),
             ("AWS::Athena::WorkGroup", self._work_group),
             ("AWS::Athena::NamedQuery", self._named_query),
         ]
@@ -123,32 +155,29 @@ class StackDeployer:
             for logical_id, resource in self.resources.items():
                 if resource["Type"] == kind:
                     create(logical_id)
-        return {name: str(self.resolver.resolve(spec["Value"])) for name, spec in self.template["Outputs"].items()}
+        outputs: dict[str, dict[str, Any]] = self.template.get("Outputs", {})
+        return {name: str(self.resolver.resolve(spec["Value"])) for name, spec in outputs.items()}
 
     def _client(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region)
+            self._clients[service] = self._session.client(service, endpoint_url=self.endpoint_url)
         return self._clients[service]
 
     def _role(self, logical_id: str) -> None:
         props = self._props(logical_id)
         iam = self._client("iam")
         name = self._physical_name(logical_id)
-        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(props["AssumeRolePolicyDocument"]))
+        optional = {k: props[k] for k in ("Description", "PermissionsBoundary", "Tags") if k in props}
+        iam.create_role(
+            RoleName=name,
+            AssumeRolePolicyDocument=json.dumps(_versioned(props["AssumeRolePolicyDocument"])),
+            **optional,
+        )
         for policy in props.get("Policies", []):
-            iam.put_role_policy(
-                RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json.dumps(policy["PolicyDocument"])
-            )
-
-    def _service_role(self, logical_id: str, trust: dict[str, Any], statements: list[dict[str, Any]]) -> str:
-        """The execution role SAM would generate, with the template's inline statements."""
-        iam = self._client("iam")
-        name = f"{self._physical_name(logical_id)}-role"
-        arn: str = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-        if statements:
-            document = {"Version": "2012-10-17", "Statement": statements}
-            iam.put_role_policy(RoleName=name, PolicyName="inline", PolicyDocument=json.dumps(document))
-        return arn
+            document = json.dumps(_versioned(policy["PolicyDocument"]))
+            iam.put_role_policy(RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=document)
+        for policy_arn in props.get("ManagedPolicyArns", []):
+            iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
 
     def _bucket(self, logical_id: str) -> None:
         props = self._props(logical_id)
@@ -184,24 +213,26 @@ class StackDeployer:
         self._client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(props["PolicyDocument"]))
 
     def _function(self, logical_id: str) -> None:
-        props = _merge_globals(self.resolver.resolve(self.template.get("Globals", {}).get("Function", {})))
-        props = _merge_globals(props, self._props(logical_id))
-        statements = [s for policy in props.get("Policies", []) if "Statement" in policy for s in policy["Statement"]]
-        role = self._service_role(logical_id, _LAMBDA_TRUST, statements)
+        props = self._props(logical_id)
+        optional: dict[str, Any] = {}
+        if "EphemeralStorage" in props:
+            optional["EphemeralStorage"] = {"Size": int(props["EphemeralStorage"]["Size"])}
         self._client("lambda").create_function(
             FunctionName=self._physical_name(logical_id),
             Runtime=props["Runtime"],
-            Role=role,
+            Role=props["Role"],
             Handler=props["Handler"],
-            Code={"ZipFile": _zip_directory(self.root / props["CodeUri"])},
+            Code={"ZipFile": _zip_directory(self._local_path(props["Code"]["S3Bucket"], props["Code"]["S3Key"]))},
             Description=props.get("Description", ""),
             Timeout=int(props.get("Timeout", 3)),
             MemorySize=int(props.get("MemorySize", 128)),
             Environment={
                 "Variables": {k: str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()}
             },
-            TracingConfig={"Mode": props.get("Tracing", "PassThrough")},
+            TracingConfig=props.get("TracingConfig", {"Mode": "PassThrough"}),
             Architectures=props.get("Architectures", ["x86_64"]),
+            Tags={tag["Key"]: tag["Value"] for tag in props.get("Tags", [])},
+            **optional,
         )
 
     def _log_group(self, logical_id: str) -> None:
@@ -223,28 +254,39 @@ class StackDeployer:
 
     def _state_machine(self, logical_id: str) -> None:
         props = self._props(logical_id)
-        definition = (self.root / props["DefinitionUri"]).read_text(encoding="utf-8")
+        location = props["DefinitionS3Location"]
+        definition = self._local_path(location["Bucket"], location["Key"]).read_text(encoding="utf-8")
         for name, value in props.get("DefinitionSubstitutions", {}).items():
             definition = definition.replace("${" + name + "}", str(value))
         json.loads(definition)  # fail here, not at the first execution, if a substitution broke the JSON
-        role = self._service_role(logical_id, _STATES_TRUST, [])
-        name = self._physical_name(logical_id)
-        sfn = self._client("stepfunctions")
-        arn: str = sfn.create_state_machine(
-            name=name, definition=definition, roleArn=role, type=props.get("Type", "STANDARD")
-        )["stateMachineArn"]
-        for event_id, event in props.get("Events", {}).items():
-            if event["Type"] != "EventBridgeRule":
-                raise NotImplementedError(f"state machine event type {event['Type']} is not supported")
-            self._rule(f"{name}-{event_id}", event["Properties"], arn, role)
+        # CloudFormation spells these as the API does, but with a capital first letter.
+        optional = _api_keys({k: props[k] for k in ("LoggingConfiguration", "TracingConfiguration") if k in props})
+        self._client("stepfunctions").create_state_machine(
+            name=self._physical_name(logical_id),
+            definition=definition,
+            roleArn=props["RoleArn"],
+            type=props.get("StateMachineType", "STANDARD"),
+            tags=_api_keys(props.get("Tags", [])),
+            **optional,
+        )
 
-    def _rule(self, rule_name: str, props: dict[str, Any], target_arn: str, role: str) -> None:
+    def _rule(self, logical_id: str) -> None:
+        props = self._props(logical_id)
         events = self._client("events")
-        events.put_rule(Name=rule_name, EventPattern=json.dumps(props["Pattern"]), State="ENABLED")
-        target: dict[str, Any] = {"Id": "StateMachine", "Arn": target_arn, "RoleArn": role}
-        if "RetryPolicy" in props:
-            target["RetryPolicy"] = {k: int(v) for k, v in props["RetryPolicy"].items()}
-        events.put_targets(Rule=rule_name, Targets=[target])
+        name = self._physical_name(logical_id)
+        rule: dict[str, Any] = {
+            k: props[k] for k in ("Description", "ScheduleExpression", "EventBusName") if k in props
+        }
+        if "EventPattern" in props:
+            rule["EventPattern"] = json.dumps(props["EventPattern"])
+        events.put_rule(Name=name, State=props.get("State", "ENABLED"), **rule)
+        # Targets have the API's shape; only numbers that came from parameters are still strings.
+        targets: list[dict[str, Any]] = props.get("Targets", [])
+        for target in targets:
+            if "RetryPolicy" in target:
+                target["RetryPolicy"] = {k: int(v) for k, v in target["RetryPolicy"].items()}
+        if targets:
+            events.put_targets(Rule=name, EventBusName=props.get("EventBusName", "default"), Targets=targets)
 
     def _work_group(self, logical_id: str) -> None:
         props = self._props(logical_id)
@@ -266,6 +308,49 @@ class StackDeployer:
         )
 
 
+def translate(template: dict[str, Any], parameters: dict[str, str], region: str) -> dict[str, Any]:
+    """The CloudFormation template the SAM transform makes of `template` (local paths as s3://embedded/<path>)."""
+    sam = copy.deepcopy(template)
+    for kind, key in _LOCAL_URIS.items():
+        # Globals name their sections after the type (Function, StateMachine, LayerVersion).
+        places = [sam.get("Globals", {}).get(kind.rsplit("::", 1)[1], {})]
+        places += [r.get("Properties", {}) for r in sam.get("Resources", {}).values() if r.get("Type") == kind]
+        for props in places:
+            if isinstance(props.get(key), str) and not props[key].startswith("s3://"):
+                props[key] = f"s3://{_LOCAL_BUCKET}/{props[key]}"
+    # The session only tells the region and partition (no call is made); no managed policy map is passed, as the
+    # translator's bundled one names every AWS managed policy a template may refer to by name.
+    translator = Translator(None, Parser(), boto_session=admin_session(region))
+    translated: dict[str, Any] = translator.translate(
+        sam, parameter_values=dict(parameters), get_managed_policy_map=lambda: {}
+    )
+    translator.metrics.publish()  # to its dummy publisher: a warning per deploy otherwise ("unpublished metrics")
+    return translated
+
+
+def _shortened(name: str, limit: int | None) -> str:
+    """A generated name within `limit`: CloudFormation cuts long ones and adds a random suffix, here a hash."""
+    if limit is None or len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
+    return f"{name[: limit - len(digest) - 1]}-{digest}"
+
+
+def _versioned(document: dict[str, Any]) -> dict[str, Any]:
+    """The policy with a Version: SAM writes none in the inline policies it generates; IAM takes that as 2008-10-17,
+    moto refuses it. The two differ only for policy variables (`${aws:username}`), which template.yaml uses none of."""
+    return {"Version": "2012-10-17", **document}
+
+
+def _api_keys(node: Any) -> Any:
+    """A CloudFormation property in the API's spelling: each key with a lower-case first letter."""
+    if isinstance(node, list):
+        return [_api_keys(item) for item in node]
+    if isinstance(node, dict):
+        return {key[:1].lower() + key[1:]: _api_keys(value) for key, value in node.items()}
+    return node
+
+
 def _check_parameter(name: str, value: str, spec: dict[str, Any]) -> None:
     """Refuse what CloudFormation refuses: values outside AllowedPattern, AllowedValues, MinValue/MaxValue."""
     problems = []
@@ -285,17 +370,6 @@ def _check_parameter(name: str, value: str, spec: dict[str, Any]) -> None:
                 problems.append(f"is above {spec['MaxValue']}")
     if problems:
         raise ValueError(f"parameter {name}={value!r} " + " and ".join(problems))
-
-
-def _merge_globals(base: dict[str, Any], override: dict[str, Any] | None = None) -> dict[str, Any]:
-    """SAM Globals semantics: maps merge (environment variables too), scalars and lists are replaced."""
-    merged = dict(base)
-    for key, value in (override or {}).items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge_globals(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _zip_directory(directory: Path) -> bytes:

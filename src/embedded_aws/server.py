@@ -13,6 +13,7 @@ from moto.core.config import default_user_config
 from moto.server import ThreadedMotoServer
 
 from embedded_aws import (
+    aws_managed_policies,
     bucket_policy,
     clock,
     distributed_map,
@@ -77,6 +78,7 @@ class EmbeddedAws:
         s3_event_sequencers.install()
         s3_key_limit.install()
         bucket_policy.install()
+        aws_managed_policies.install()
         glue_crawls.install(self.endpoint_url, self.crawl_seconds)
         clock.install(self.time_scale)
         start_execution.install(self.mock_config)
@@ -118,6 +120,7 @@ class EmbeddedAws:
         s3_key_limit.uninstall()
         s3_event_sequencers.uninstall()
         eventbridge_targets.uninstall()
+        aws_managed_policies.uninstall()
         bucket_policy.uninstall()
         lambda_runtime.uninstall()
 

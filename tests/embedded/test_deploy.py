@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from embedded_aws.cfn_template import ACCOUNT_ID, Resolver, load_template
-from embedded_aws.deploy import StackDeployer, _merge_globals
-from embedded_aws.server import EmbeddedAws
+from embedded_aws.deploy import StackDeployer
+from embedded_aws.server import TEMPLATE, EmbeddedAws
 
 # Logical id of each function -> its POWERTOOLS_SERVICE_NAME in template.yaml.
 FUNCTIONS = {
@@ -23,12 +23,63 @@ FUNCTIONS = {
     "SummarizeBackfillFunction": "summarize_backfill",
 }
 STACK = "orders-etl"
+REGION = "us-east-1"
+# What SAM attaches to every function role: logs, and X-Ray because Globals set `Tracing: Active`.
+LAMBDA_BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+XRAY_WRITE_ONLY = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"
 
 
 def rule_pattern(events: Any) -> dict[str, Any]:
     (rule,) = events.list_rules()["Rules"]
     pattern: dict[str, Any] = json.loads(rule["EventPattern"])
     return pattern
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def role_name(role_arn: str) -> str:
+    return role_arn.rsplit("/", 1)[1]
+
+
+def trusted_services(iam: Any, role_arn: str) -> set[str]:
+    document = iam.get_role(RoleName=role_name(role_arn))["Role"]["AssumeRolePolicyDocument"]
+    return {service for s in document["Statement"] for service in as_list(s["Principal"]["Service"])}
+
+
+def inline_statements(iam: Any, role_arn: str) -> list[dict[str, Any]]:
+    name = role_name(role_arn)
+    documents = [
+        iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
+        for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]
+    ]
+    return [statement for document in documents for statement in as_list(document["Statement"])]
+
+
+def allowed_resources(statements: list[dict[str, Any]], action: str) -> set[str]:
+    return {
+        resource
+        for s in statements
+        if s["Effect"] == "Allow" and action in as_list(s["Action"])
+        for resource in as_list(s["Resource"])
+    }
+
+
+def attached_policies(iam: Any, role_arn: str) -> set[str]:
+    attached = iam.list_attached_role_policies(RoleName=role_name(role_arn))["AttachedPolicies"]
+    return {policy["PolicyArn"] for policy in attached}
+
+
+def template_resolver(bucket: str) -> Resolver:
+    """Resolves template.yaml's own properties as deployed with the default parameters."""
+    parameters = {name: str(spec["Default"]) for name, spec in load_template(TEMPLATE)["Parameters"].items()}
+
+    def attribute(logical_id: str, name: str | None) -> str:
+        assert (logical_id, name) == ("DataBucket", "Arn"), f"the test resolves no {logical_id}.{name}"
+        return f"arn:aws:s3:::{bucket}"
+
+    return Resolver(parameters, stack_name=STACK, region=REGION, attribute=attribute)
 
 
 # ---------- the deployed stack ----------
@@ -198,6 +249,107 @@ def test_athena_work_group_and_named_query(stack: Any) -> None:
     assert names == ["revenue-by-category"]
 
 
+# ---------- the roles SAM generates ----------
+
+
+def test_state_machine_roles_may_invoke_exactly_their_functions(stack: Any) -> None:
+    sfn, iam = stack.client("stepfunctions"), stack.client("iam")
+    function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{STACK}-{{}}*"
+    expected = {
+        stack.state_machine_arn: {function_arn.format(f) for f in FUNCTIONS if f != "SummarizeBackfillFunction"},
+        stack.outputs["BackfillStateMachineArn"]: {function_arn.format(f) for f in FUNCTIONS},
+    }
+    for state_machine_arn, functions in expected.items():
+        # GIVEN a deployed state machine / WHEN its role is read
+        role_arn = sfn.describe_state_machine(stateMachineArn=state_machine_arn)["roleArn"]
+
+        # THEN Step Functions may assume it
+        assert trusted_services(iam, role_arn) == {"states.amazonaws.com"}
+        # AND it may invoke exactly its functions, as SAM expands LambdaInvokePolicy (name + "*": versions, aliases)
+        assert allowed_resources(inline_statements(iam, role_arn), "lambda:InvokeFunction") == functions
+        # AND it has SAM's policy for Tracing
+        assert attached_policies(iam, role_arn) == {XRAY_WRITE_ONLY}
+
+
+def test_function_roles_have_sams_managed_policies_and_their_template_statements(stack: Any) -> None:
+    lambda_client, iam = stack.client("lambda"), stack.client("iam")
+    resources = load_template(TEMPLATE)["Resources"]
+    resolver = template_resolver(stack.bucket)
+    roles = set()
+    for logical_id in FUNCTIONS:
+        # GIVEN a deployed function / WHEN its role is read
+        role_arn = lambda_client.get_function_configuration(FunctionName=f"{STACK}-{logical_id}")["Role"]
+        roles.add(role_arn)
+
+        # THEN Lambda may assume it, with SAM's managed policies for logs and X-Ray attached
+        assert trusted_services(iam, role_arn) == {"lambda.amazonaws.com"}
+        assert attached_policies(iam, role_arn) == {LAMBDA_BASIC_EXECUTION, XRAY_WRITE_ONLY}
+        # AND its inline statements are exactly the function's statements in template.yaml
+        policies = resources[logical_id]["Properties"]["Policies"]
+        expected = [statement for policy in policies for statement in resolver.resolve(policy["Statement"])]
+        assert inline_statements(iam, role_arn) == expected
+    # AND each function has a role of its own
+    assert len(roles) == len(FUNCTIONS)
+
+
+def test_rule_target_role_is_trusted_by_eventbridge_and_may_only_start_the_state_machine(stack: Any) -> None:
+    events, iam = stack.client("events"), stack.client("iam")
+    # GIVEN the deployed rule / WHEN its target is read
+    (rule,) = events.list_rules()["Rules"]
+    (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+
+    # THEN its role is its own (not the state machine's), one EventBridge may assume
+    machine_role = stack.client("stepfunctions").describe_state_machine(stateMachineArn=stack.state_machine_arn)
+    assert target["RoleArn"] != machine_role["roleArn"]
+    assert trusted_services(iam, target["RoleArn"]) == {"events.amazonaws.com"}
+    # AND it allows states:StartExecution on the state machine, and nothing else
+    statements = inline_statements(iam, target["RoleArn"])
+    assert {action for s in statements for action in as_list(s["Action"])} == {"states:StartExecution"}
+    assert allowed_resources(statements, "states:StartExecution") == {stack.state_machine_arn}
+    assert attached_policies(iam, target["RoleArn"]) == set()
+    # AND the template's retry policy is kept
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}
+
+
+def test_crawler_role_is_deployed_from_the_template(stack: Any) -> None:
+    iam = stack.client("iam")
+    # GIVEN the deployed crawler / WHEN its role is read
+    role_arn = stack.client("glue").get_crawler(Name=stack.outputs["CrawlerName"])["Crawler"]["Role"]
+
+    # THEN Glue may assume it, and its policy is the template's, resolved
+    assert trusted_services(iam, role_arn) == {"glue.amazonaws.com"}
+    (policy,) = load_template(TEMPLATE)["Resources"]["CrawlerRole"]["Properties"]["Policies"]
+    assert iam.list_role_policies(RoleName=role_name(role_arn))["PolicyNames"] == [policy["PolicyName"]]
+    deployed = iam.get_role_policy(RoleName=role_name(role_arn), PolicyName=policy["PolicyName"])["PolicyDocument"]
+    assert deployed == template_resolver(stack.bucket).resolve(policy["PolicyDocument"])
+    assert attached_policies(iam, role_arn) == set()
+
+
+def test_generated_names_stay_within_their_limits_for_a_long_stack_name(embedded_aws: EmbeddedAws, aws: Any) -> None:
+    # GIVEN a fresh endpoint and a stack name that makes `<stack>-<LogicalId>` of the rule's role 75 characters
+    stack_name = "orders-etl-with-a-long-name-01"
+    deployer = StackDeployer(template_path=TEMPLATE, endpoint_url=embedded_aws.endpoint_url, stack_name=stack_name)
+
+    # WHEN the stack is deployed twice, from scratch
+    deployer.deploy()
+    first = {r["RoleName"] for r in aws.client("iam").list_roles()["Roles"]}
+    embedded_aws.reset()
+    deployer.deploy()
+    iam, events = aws.client("iam"), aws.client("events")
+    roles = {r["RoleName"] for r in iam.list_roles()["Roles"]}
+
+    # THEN every role name is at most 64 characters, the same in both deployments, and starts with the stack name
+    assert roles == first
+    assert all(len(name) <= 64 and name.startswith(f"{stack_name}-") for name in roles)
+    assert len(roles) == len(FUNCTIONS) + 4  # + both state machines, the rule's target, the crawler
+    # AND the shortened role is the one the rule's target uses, allowed to start the state machine
+    (rule,) = events.list_rules()["Rules"]
+    (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+    assert len(role_name(target["RoleArn"])) == 64
+    assert role_name(target["RoleArn"]) in roles
+    assert allowed_resources(inline_statements(iam, target["RoleArn"]), "states:StartExecution") == {target["Arn"]}
+
+
 # ---------- parameters ----------
 
 
@@ -340,20 +492,6 @@ def test_load_template_turns_short_forms_into_long_forms(tmp_path: Path) -> None
         "D": {"Fn::Join": ["-", ["a", {"Ref": "Env"}]]},
         "E": {"Fn::Select": [0, ["x", "y"]]},
     }
-
-
-def test_globals_merge_maps_and_replace_scalars_and_lists() -> None:
-    # GIVEN Globals and a function's own properties
-    base = {"Timeout": 60, "Layers": ["a"], "Environment": {"Variables": {"A": "1", "B": "2"}}}
-    own = {"Timeout": 300, "Layers": ["b"], "Environment": {"Variables": {"B": "3", "C": "4"}}}
-
-    # WHEN merged / THEN maps merge key by key, scalars and lists are replaced (SAM semantics)
-    assert _merge_globals(base, own) == {
-        "Timeout": 300,
-        "Layers": ["b"],
-        "Environment": {"Variables": {"A": "1", "B": "3", "C": "4"}},
-    }
-    assert base["Environment"] == {"Variables": {"A": "1", "B": "2"}}
 
 
 def test_backfill_definition_is_fully_substituted_and_calls_deployed_functions(stack: Any) -> None:
