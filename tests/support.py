@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
-
+from embedded_aws.credentials import admin_session
+from orders_etl.settings import PipelineSettings
 from orders_etl_cli.executions import history, list_executions, source_key, timeline, wait_for, wait_for_executions
 from orders_etl_cli.query import query_catalog_with_duckdb
 
@@ -25,7 +25,7 @@ class Stack:
 
     def client(self, service: str) -> Any:
         if service not in self.clients:
-            self.clients[service] = boto3.client(service, endpoint_url=self.endpoint_url, region_name="us-east-1")
+            self.clients[service] = admin_session().client(service, endpoint_url=self.endpoint_url)
         return self.clients[service]
 
     @property
@@ -82,6 +82,22 @@ class Stack:
     def keys(self, prefix: str) -> list[str]:
         listing = self.client("s3").list_objects_v2(Bucket=self.bucket, Prefix=prefix)
         return sorted(item["Key"] for item in listing.get("Contents", []))
+
+
+def pipeline_settings(data_bucket: str = "orders-etl-data", **overrides: Any) -> PipelineSettings:
+    """The template's default prefixes, for tests that call the domain code directly."""
+    defaults: dict[str, Any] = {
+        "raw_prefix": "raw/",
+        "parquet_prefix": "parquet_files/orders/",
+        "quarantine_prefix": "quarantine/",
+        "manifest_prefix": "manifests/orders/",
+        "crawler_name": "crawler",
+        "crawl_poll_interval_seconds": 30,
+        "crawl_poll_limit": 40,
+        "max_file_bytes": 1024,
+        "engine_memory_limit": "256MB",
+    }
+    return PipelineSettings(data_bucket=data_bucket, **(defaults | overrides))
 
 
 def order(order_id: str | int, order_date: str, *products: dict[str, Any], **fields: Any) -> dict[str, Any]:

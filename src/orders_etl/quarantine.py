@@ -8,6 +8,7 @@ from typing import Any
 
 from orders_etl.errors import parse_problems
 from orders_etl.output_keys import quarantine_key, report_key
+from orders_etl.s3_objects import head_object_or_none
 from orders_etl.settings import PipelineSettings
 from orders_etl.source_files import SourceVersion
 
@@ -67,10 +68,4 @@ def quarantine_file(
 
 
 def _exists(s3: Any, bucket: str, key: str, version: SourceVersion | None = None) -> bool:
-    try:
-        s3.head_object(Bucket=bucket, Key=key, **(version.version_arguments() if version else {}))
-    except s3.exceptions.ClientError as error:
-        if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound", "NoSuchVersion"):
-            return False
-        raise
-    return True
+    return head_object_or_none(s3, bucket, key, version.version_id if version else None) is not None

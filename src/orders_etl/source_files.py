@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import IncompleteReadError, ReadTimeoutError, ResponseStreamingError
+
 from orders_etl.errors import FileTooLarge
+
+_CHUNK_BYTES = 1024 * 1024
+# What download_file retried (s3transfer: a connection that breaks or stalls while the body is read), as often.
+_STREAM_ERRORS = (ResponseStreamingError, ReadTimeoutError, IncompleteReadError, ConnectionError, TimeoutError)
+_DOWNLOAD_ATTEMPTS = 5
 
 
 @contextmanager
@@ -56,10 +63,30 @@ class SourceVersion:
 def download_object(
     s3: Any, bucket: str, key: str, target: Path, *, max_bytes: int, version: SourceVersion | None = None
 ) -> int:
-    """Stream the object (that version) to `target`; FileTooLarge before downloading anything over `max_bytes`."""
+    """Stream the object (that version) to `target`; FileTooLarge before downloading anything over `max_bytes`.
+
+    One GetObject: its size is checked before its body is read. (A HeadObject first would cost a request, and a
+    denied HEAD is a bare 403; a denied GET names the action and the resource.)
+    """
     version = version or SourceVersion()
-    size = int(s3.head_object(Bucket=bucket, Key=key, **version.version_arguments())["ContentLength"])
+    response = s3.get_object(Bucket=bucket, Key=key, **version.version_arguments())
+    size = int(response["ContentLength"])
     if size > max_bytes:
+        response["Body"].close()
         raise FileTooLarge(key, size, max_bytes)
-    s3.download_file(bucket, key, str(target), ExtraArgs=version.version_arguments() or None)
+    for _ in range(_DOWNLOAD_ATTEMPTS - 1):
+        try:
+            _write_body(response["Body"], target)
+            return size
+        except _STREAM_ERRORS:
+            # The connection broke mid-body: read the same object again (If-Match: not a newer upload of the key).
+            response = s3.get_object(Bucket=bucket, Key=key, IfMatch=response["ETag"], **version.version_arguments())
+    _write_body(response["Body"], target)
     return size
+
+
+def _write_body(body: Any, target: Path) -> None:
+    """The body to `target` in chunks, never whole in memory; closed even when reading fails."""
+    with body, target.open("wb") as file:
+        for chunk in body.iter_chunks(_CHUNK_BYTES):
+            file.write(chunk)

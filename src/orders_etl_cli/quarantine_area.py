@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from orders_etl.output_keys import report_key
+from orders_etl.s3_objects import get_object_or_none
 from orders_etl_cli.stack import StackContext
 
 REPORT_SUFFIX = report_key("")
@@ -133,31 +132,15 @@ def _is_report(key: str, keys: dict[str, Any]) -> bool:
 
 
 def read_report(s3: Any, bucket: str, quarantined_key: str) -> dict[str, Any] | None:
-    try:
-        body = s3.get_object(Bucket=bucket, Key=report_key(quarantined_key))["Body"].read()
-    except ClientError as error:
-        if error_code(error) in ("NoSuchKey", "404"):
-            return None
-        raise
+    response = get_object_or_none(s3, bucket, report_key(quarantined_key))
+    if response is None:
+        return None
+    body = response["Body"].read()
     try:
         report = json.loads(body)
     except ValueError as error:
         return {"message": f"unreadable report: {error}"}
     return report if isinstance(report, dict) else {"message": "unreadable report: not a JSON object"}
-
-
-def head_object(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
-    try:
-        head: dict[str, Any] = s3.head_object(Bucket=bucket, Key=key)
-    except ClientError as error:
-        if error_code(error) in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
-    return head
-
-
-def error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def _iso(moment: datetime) -> str:

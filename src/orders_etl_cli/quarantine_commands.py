@@ -16,9 +16,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from orders_etl.output_keys import report_key
 from orders_etl.quarantine import error_message
+from orders_etl.s3_objects import head_object_or_none
 from orders_etl_cli.arguments import positive_int
 from orders_etl_cli.execution_redrive import DATA_ERRORS
-from orders_etl_cli.quarantine_area import QuarantineArea, find_area, head_object, list_quarantined, read_report
+from orders_etl_cli.quarantine_area import QuarantineArea, find_area, list_quarantined, read_report
 from orders_etl_cli.quarantine_replay import (
     QuarantineError,
     Replay,
@@ -84,7 +85,7 @@ def _list_command(stack: StackContext, area: QuarantineArea, args: argparse.Name
 def _show_command(stack: StackContext, area: QuarantineArea, args: argparse.Namespace) -> int:
     s3 = stack.client("s3")
     key = area.quarantined_key(area.path_of(args.key))
-    head = head_object(s3, area.bucket, key)
+    head = head_object_or_none(s3, area.bucket, key)
     if head is None:
         raise QuarantineError(f"nothing quarantined at {area.url(key)} (`orders-etl quarantine list` shows what is)")
     report = read_report(s3, area.bucket, key)
@@ -152,7 +153,7 @@ def _print_outcome(stack: StackContext, area: QuarantineArea, replay: Replay, ex
         return 0
     message = error_message(execution.get("cause", "")).split("\n", 1)[0]
     print(f"{status}: execution {name}: {execution.get('error', '')}: {message}")
-    if execution.get("error") in DATA_ERRORS and head_object(
+    if execution.get("error") in DATA_ERRORS and head_object_or_none(
         stack.client("s3"), area.bucket, report_key(replay.quarantined_key)
     ):
         print(f"quarantined again; the new report is {area.url(report_key(replay.quarantined_key))}")

@@ -10,8 +10,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from orders_etl.output_keys import report_key
+from orders_etl.s3_objects import head_object_or_none, is_precondition_failed, lost_conditional_write
 from orders_etl_cli.executions import TERMINAL, source_key
-from orders_etl_cli.quarantine_area import QuarantineArea, error_code, head_object, read_report
+from orders_etl_cli.quarantine_area import QuarantineArea, read_report
 
 # S3 LastModified has whole seconds and comes from another service's clock than Step Functions' startDate.
 START_TIME_SLACK = timedelta(seconds=5)
@@ -40,12 +41,12 @@ def move_back_to_raw(s3: Any, area: QuarantineArea, quarantined: str) -> Replay:
     bucket = area.bucket
     report = report_key(quarantined)
     raw = area.source_key(quarantined, read_report(s3, bucket, quarantined))
-    source = head_object(s3, bucket, quarantined)
+    source = head_object_or_none(s3, bucket, quarantined)
     if source is None:
         raise QuarantineError(f"nothing quarantined at {area.url(quarantined)}")
-    if head_object(s3, bucket, raw) is not None:
+    if head_object_or_none(s3, bucket, raw) is not None:
         raise QuarantineError(f"{area.url(raw)} already exists: replay never overwrites a raw file")
-    report_head = head_object(s3, bucket, report)
+    report_head = head_object_or_none(s3, bucket, report)
     if report_head is not None and source["LastModified"] <= report_head["LastModified"]:
         # Whole seconds: a fix uploaded within the second of quarantining also lands here, hence "may".
         print("note: the file is not newer than its report, so it may not be fixed; replaying it anyway")
@@ -73,7 +74,7 @@ def _copy_unless_present(s3: Any, area: QuarantineArea, source: str, target: str
             IfNoneMatch="*",
         )
     except ClientError as error:
-        if error_code(error) in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+        if lost_conditional_write(error):
             raise QuarantineError(
                 f"{area.url(target)} appeared or {area.url(source)} changed meanwhile; nothing moved, try again"
             ) from error
@@ -85,7 +86,7 @@ def _delete_if_unchanged(s3: Any, bucket: str, key: str, etag: str) -> bool:
     try:
         s3.delete_object(Bucket=bucket, Key=key, IfMatch=etag)
     except ClientError as error:
-        if error_code(error) not in ("PreconditionFailed", "412"):
+        if not is_precondition_failed(error):
             raise
         print(f"note: s3://{bucket}/{key} changed during the replay and was left in place")
         return False

@@ -12,25 +12,14 @@ import pytest
 from orders_etl.publishing import publish
 from orders_etl.settings import PipelineSettings
 from orders_etl.source_files import SourceVersion
-from support import Stack
+from support import Stack, pipeline_settings
 
 KEY = "raw/race/file.json"
 OLD, NEW = SourceVersion("v-old", "0000000000000000A1"), SourceVersion("v-new", "0000000000000000B2")
 
 
 def settings(stack: Stack) -> PipelineSettings:
-    return PipelineSettings(
-        data_bucket=stack.bucket,
-        raw_prefix="raw/",
-        parquet_prefix="parquet_files/orders/",
-        quarantine_prefix="quarantine/",
-        manifest_prefix="manifests/orders/",
-        crawler_name="c",
-        crawl_poll_interval_seconds=1,
-        crawl_poll_limit=1,
-        max_file_bytes=1 << 20,
-        engine_memory_limit="64MB",
-    )
+    return pipeline_settings(stack.bucket, max_file_bytes=1 << 20)
 
 
 def parquet(tmp_path: Path, name: str) -> dict[str, list[Path]]:
