@@ -41,6 +41,9 @@ from moto.stepfunctions.parser.asl.eval.states import ItemData, MapData
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
+from embedded_aws import iam_enforcement
+from embedded_aws.service_roles import STATES
+
 # The parsed Comment keeps JSON escapes, so the batcher travels base64-encoded.
 MARK = " #embedded-item-batcher:"
 # AWS's default and maximum batch size in bytes is 256 KiB; items per batch have no default limit.
@@ -209,12 +212,26 @@ class _Fixed(Counter):  # type: ignore[misc]  # moto is untyped here
 
 
 def _map_run(self: Any, env: Any, eval_input: Any) -> None:
+    _check_children_may_start(env)
     batcher = batcher_of(self)
     if batcher is None:
         _original_map_run(self, env, eval_input)
     else:
         _batched_map_run(self, env, eval_input, batcher)
     _fail_beyond_tolerance(env, eval_input)
+
+
+def _check_children_may_start(env: Any) -> None:
+    """Child workflows are executions of the state machine, started as its role: AWS requires
+    states:StartExecution on the state machine itself. Without it the Map Run fails (moto starts them in
+    process, unchecked)."""
+    state_machine_arn = env.states.context_object.context_object_data["StateMachine"]["Id"]
+    try:
+        iam_enforcement.authorize_role_call(
+            env.aws_execution_details.role_arn, STATES, "states:StartExecution", state_machine_arn
+        )
+    except iam_enforcement.ServiceCallDenied as denied:
+        raise _map_run_failure(env, StatesErrorNameType.StatesRuntime, str(denied)) from denied
 
 
 def _fail_beyond_tolerance(env: Any, eval_input: Any) -> None:
@@ -229,13 +246,17 @@ def _fail_beyond_tolerance(env: Any, eval_input: Any) -> None:
         exceeded = (count > 0 and failed > count) or (
             percentage > 0 and total > 0 and 100 * failed / total > percentage
         )
-    if not exceeded:
-        return
-    error = StatesErrorNameType.StatesExceedToleratedFailureThreshold
-    details = MapRunFailedEventDetails(
-        error=error.to_name(), cause="The specified tolerated failure threshold was exceeded"
-    )
-    raise FailureEventException(
+    if exceeded:
+        raise _map_run_failure(
+            env,
+            StatesErrorNameType.StatesExceedToleratedFailureThreshold,
+            "The specified tolerated failure threshold was exceeded",
+        )
+
+
+def _map_run_failure(env: Any, error: StatesErrorNameType, cause: str) -> FailureEventException:
+    details = MapRunFailedEventDetails(error=error.to_name(), cause=cause)
+    return FailureEventException(
         FailureEvent(
             env=env,
             error_name=StatesErrorName(typ=error),

@@ -1,6 +1,9 @@
 """Lets EventBridge rules start Step Functions executions (moto raises NotImplementedError for that target).
 
-The state machine receives the event as its input, as on AWS. Other target types keep moto's behaviour.
+The state machine receives the event as its input, as on AWS. EventBridge starts it as the target's role: a
+role that events.amazonaws.com may not assume, or that may not states:StartExecution on the state machine,
+starts nothing (on AWS a failed invocation, retried and then dropped); the reason is logged. Other target
+types keep moto's behaviour.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from typing import Any
 
 from moto.events.models import Rule
 from moto.utilities.arns import parse_arn
+
+from embedded_aws import iam_enforcement
+from embedded_aws.service_roles import EVENTS
 
 logger = logging.getLogger(__name__)
 _original_send = Rule.send_to_targets
@@ -55,6 +61,11 @@ def _start_execution(rule: Rule, target: dict[str, Any], event: dict[str, Any]) 
 
         document["time"] = datetime.fromtimestamp(document["time"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     arn = parse_arn(target["Arn"])
+    try:
+        iam_enforcement.authorize_role_call(target.get("RoleArn"), EVENTS, "states:StartExecution", target["Arn"])
+    except iam_enforcement.ServiceCallDenied as denied:
+        logger.error("rule %s could not start %s: %s", rule.name, target["Arn"], denied)
+        return
     backend = stepfunctions_parser_backends[arn.account][arn.region]
     try:
         backend.start_execution(target["Arn"], name=str(uuid.uuid4()), execution_input=json.dumps(document))

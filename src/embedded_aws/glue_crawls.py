@@ -3,14 +3,19 @@
 A started crawl runs on a thread for `crawl_seconds`, then, for each S3 target, reads the Parquet footers
 under it through the S3 API, creates or updates one table named after the target's last folder, with the
 hive-style folders (`dt=2025-01-01/`) as string partition keys, adds the partitions that have data and
-deletes those that have none (DeleteBehavior DELETE_FROM_DATABASE). The crawl ends with
-`LastCrawl.Status` SUCCEEDED, or FAILED with an ErrorMessage, as AWS reports it.
+deletes those that have none (DeleteBehavior DELETE_FROM_DATABASE). Like Glue's crawler it creates a
+partition index on the partition keys of a table it creates (its default; `CreatePartitionIndex: false` in
+the crawler's Configuration turns it off); moto lacks CreatePartitionIndex, so it is added here. The crawl
+signs its calls as the crawler's role (glue.amazonaws.com must be trusted), so a permission the role lacks
+fails the crawl as it would on AWS. The crawl ends with `LastCrawl.Status` SUCCEEDED, or FAILED with an
+ErrorMessage, as AWS reports it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,12 +24,18 @@ from typing import Any
 import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
+from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.glue.models import FakeCrawl, FakeCrawler
+from moto.glue.responses import GlueResponse
+
+from embedded_aws import iam_enforcement, service_roles
+from embedded_aws.credentials import admin_session
 
 _original_start = FakeCrawler.start_crawler
 _original_status = FakeCrawler.status
 _original_as_dict = FakeCrawler.as_dict
+_original_get_partition_indexes = GlueResponse.get_partition_indexes
 _settings: dict[str, Any] = {"endpoint_url": "", "crawl_seconds": 0.5}
 _FINISHED = ("SUCCEEDED", "FAILED", "CANCELLED", "COMPLETED", "STOPPED")
 
@@ -34,12 +45,36 @@ def install(endpoint_url: str, crawl_seconds: float) -> None:
     FakeCrawler.start_crawler = _start_crawler
     FakeCrawler.status = property(_status)
     FakeCrawler.as_dict = _as_dict
+    GlueResponse.create_partition_index = _create_partition_index
+    GlueResponse.get_partition_indexes = _get_partition_indexes
 
 
 def uninstall() -> None:
     FakeCrawler.start_crawler = _original_start
     FakeCrawler.status = _original_status
     FakeCrawler.as_dict = _original_as_dict
+    del GlueResponse.create_partition_index
+    GlueResponse.get_partition_indexes = _original_get_partition_indexes
+
+
+def _create_partition_index(self: GlueResponse) -> ActionResult:
+    table = self.glue_backend.get_table(self.parameters["DatabaseName"], self.parameters["TableName"])
+    index = self.parameters["PartitionIndex"]
+    table.partition_indexes = [*getattr(table, "partition_indexes", []), index]
+    return ActionResult({})
+
+
+def _get_partition_indexes(self: GlueResponse) -> ActionResult:
+    table = self.glue_backend.get_table(self.parameters["DatabaseName"], self.parameters["TableName"])
+    descriptors = [
+        {
+            "IndexName": index["IndexName"],
+            "Keys": [{"Name": key, "Type": "string"} for key in index["Keys"]],
+            "IndexStatus": "ACTIVE",
+        }
+        for index in getattr(table, "partition_indexes", [])
+    ]
+    return ActionResult({"PartitionIndexDescriptorList": descriptors})
 
 
 def _start_crawler(self: FakeCrawler) -> None:
@@ -69,9 +104,10 @@ def _run_crawl(crawler: FakeCrawler, crawl: FakeCrawl) -> None:
         crawl.end_time = utcnow()
         return
     try:
-        clients = _Clients(crawler.backend.region_name)
+        clients = _Clients(crawler.backend.region_name, crawler.role)
+        indexed = json.loads(crawler.configuration or "{}").get("CreatePartitionIndex", True)
         for target in crawler.targets.get("S3Targets", []):
-            _crawl_target(clients, crawler.database_name, target["Path"])
+            _crawl_target(clients, crawler.database_name, target["Path"], indexed)
         crawl.status = "SUCCEEDED"
     except Exception as error:  # a crawl that cannot complete is reported FAILED, never left RUNNING
         crawl.error_message = f"{type(error).__name__}: {error}"
@@ -82,16 +118,21 @@ def _run_crawl(crawler: FakeCrawler, crawl: FakeCrawl) -> None:
 @dataclass
 class _Clients:
     region: str
+    role_arn: str
     s3: Any = field(init=False)
     glue: Any = field(init=False)
 
     def __post_init__(self) -> None:
-        endpoint = _settings["endpoint_url"]
-        self.s3 = boto3.client("s3", endpoint_url=endpoint, region_name=self.region)
-        self.glue = boto3.client("glue", endpoint_url=endpoint, region_name=self.region)
+        if iam_enforcement.is_enabled():
+            credentials = service_roles.credentials_for(self.role_arn, service_roles.GLUE).as_client_arguments()
+            session = boto3.Session(region_name=self.region, **credentials)
+        else:
+            session = admin_session(self.region)
+        self.s3 = session.client("s3", endpoint_url=_settings["endpoint_url"])
+        self.glue = session.client("glue", endpoint_url=_settings["endpoint_url"])
 
 
-def _crawl_target(clients: _Clients, database: str, path: str) -> None:
+def _crawl_target(clients: _Clients, database: str, path: str, indexed: bool) -> None:
     bucket, _, prefix = path.removeprefix("s3://").partition("/")
     prefix = prefix.rstrip("/") + "/"
     table_name = prefix.rstrip("/").rsplit("/", 1)[-1].lower()
@@ -102,7 +143,13 @@ def _crawl_target(clients: _Clients, database: str, path: str) -> None:
     schema = _merged_schema(clients.s3, bucket, files)
     partition_names, partitions = _partitions(prefix, files)
     location = f"s3://{bucket}/{prefix}"
-    _put_table(clients.glue, database, table_name, location, schema, partition_names)
+    created = _put_table(clients.glue, database, table_name, location, schema, partition_names)
+    if created and indexed and partition_names:
+        clients.glue.create_partition_index(
+            DatabaseName=database,
+            TableName=table_name,
+            PartitionIndex={"Keys": partition_names, "IndexName": f"{table_name}_partition_index"},
+        )
     _sync_partitions(clients.glue, database, table_name, location, partitions)
 
 
@@ -185,7 +232,8 @@ def _storage(location: str, columns: list[dict[str, str]]) -> dict[str, Any]:
 
 def _put_table(
     glue: Any, database: str, name: str, location: str, schema: dict[str, str], partition_names: list[str]
-) -> None:
+) -> bool:
+    """Create or update the table; True if it was created."""
     table_input = {
         "Name": name,
         "TableType": "EXTERNAL_TABLE",
@@ -197,8 +245,9 @@ def _put_table(
         glue.get_table(DatabaseName=database, Name=name)
     except glue.exceptions.EntityNotFoundException:
         glue.create_table(DatabaseName=database, TableInput=table_input)
-    else:
-        glue.update_table(DatabaseName=database, TableInput=table_input)
+        return True
+    glue.update_table(DatabaseName=database, TableInput=table_input)
+    return False
 
 
 def _sync_partitions(

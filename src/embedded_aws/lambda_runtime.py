@@ -4,8 +4,11 @@ Every invoke path in moto (the Invoke API, state machine tasks, event targets) g
 `LambdaFunction._invoke_lambda(event) -> (payload, errored, logs)`. This replaces it: the function's deployed
 zip is unpacked once, its handler module imported once, and each call runs with the function's environment.
 `os.environ` is process-wide, so calls are serialised by one lock; boto3 clients created at import time point
-at this endpoint through AWS_ENDPOINT_URL. A raised exception comes back as a Lambda error document whose
-`errorType` is the class name, which is what Retry and Catch in the state machine match.
+at this endpoint through AWS_ENDPOINT_URL. As on AWS, the function runs with its execution role's temporary
+credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN): its handler module is imported
+anew whenever those change, with a fresh default boto3 session, so its module-level clients sign as that role
+and no other. A raised exception comes back as a Lambda error document whose `errorType` is the class name,
+which is what Retry and Catch in the state machine match.
 """
 
 from __future__ import annotations
@@ -27,10 +30,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 from moto.awslambda.models import LambdaFunction
 
+from embedded_aws import iam_enforcement, service_roles
+from embedded_aws.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY
+
 _lock = threading.RLock()
-_handlers: dict[tuple[str, str], Callable[[Any, Any], Any]] = {}
+# (function ARN, code hash) -> (access key of its role session, module name, handler); another session means a
+# fresh import (and the old module is dropped).
+_handlers: dict[tuple[str, str], tuple[str, str, Callable[[Any, Any], Any]]] = {}
+_imports = 0
 _code_root = Path(tempfile.mkdtemp(prefix="embedded-lambda-"))
 _endpoint_url = ""
 _original_invoke = LambdaFunction._invoke_lambda
@@ -82,12 +92,18 @@ def remove_before_invoke(hook: BeforeInvoke) -> None:
 
 def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
     payload = json.loads(event) if isinstance(event, str | bytes) and event else (event or {})
-    with _lock, _function_environment(self), _package_on_path(_code_dir(self)):
-        context = _context_for(self)
+    context = _context_for(self)
+    try:
+        credentials = _role_credentials(self)
+    except service_roles.RoleNotAssumable as error:
+        # AWS refuses such a function at CreateFunction; here the invocation fails, saying why.
+        refusal = {"errorType": "InvalidParameterValueException", "errorMessage": str(error)}
+        return json.dumps(refusal), True, str(error)
+    with _lock, _function_environment(self, credentials), _package_on_path(_code_dir(self)):
         try:
             for hook in _before_invoke:
                 hook(self.function_name, payload)
-            handler = _load_handler(self)
+            handler = _load_handler(self, credentials.access_key_id)
             started = time.perf_counter()
             try:
                 result = handler(payload, context)
@@ -118,9 +134,17 @@ def _context_for(function: LambdaFunction) -> LambdaContext:
     )
 
 
+def _role_credentials(function: LambdaFunction) -> service_roles.SessionCredentials:
+    """The execution role's session; with IAM not enforced, the administrator's keys (nothing is checked)."""
+    if not iam_enforcement.is_enabled():
+        return service_roles.SessionCredentials(ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, "")
+    return service_roles.credentials_for(function.role, service_roles.LAMBDA, function.function_name)
+
+
 @contextmanager
-def _function_environment(function: LambdaFunction) -> Iterator[None]:
+def _function_environment(function: LambdaFunction, credentials: service_roles.SessionCredentials) -> Iterator[None]:
     saved = dict(os.environ)
+    saved_session = boto3.DEFAULT_SESSION
     os.environ.update(
         {
             "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
@@ -128,8 +152,8 @@ def _function_environment(function: LambdaFunction) -> Iterator[None]:
             "AWS_LAMBDA_FUNCTION_VERSION": str(function.version),
             "AWS_REGION": function.region,
             "AWS_DEFAULT_REGION": function.region,
-            "AWS_ACCESS_KEY_ID": "embedded",
-            "AWS_SECRET_ACCESS_KEY": "embedded",
+            "AWS_ACCESS_KEY_ID": credentials.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
             "AWS_ENDPOINT_URL": _endpoint_url,
             # No X-Ray daemon and no CloudWatch agent here: traces off, metrics still validated.
             "POWERTOOLS_TRACE_DISABLED": "true",
@@ -137,10 +161,16 @@ def _function_environment(function: LambdaFunction) -> Iterator[None]:
         }
     )
     os.environ.update({key: str(value) for key, value in function.environment_vars.items()})
-    os.environ.pop("AWS_SESSION_TOKEN", None)
+    if credentials.session_token:
+        os.environ["AWS_SESSION_TOKEN"] = credentials.session_token
+    else:
+        os.environ.pop("AWS_SESSION_TOKEN", None)
+    # Clients the handler creates take the credentials above, not those the process's default session cached.
+    boto3.DEFAULT_SESSION = None
     try:
         yield
     finally:
+        boto3.DEFAULT_SESSION = saved_session
         os.environ.clear()
         os.environ.update(saved)
 
@@ -163,18 +193,22 @@ def _code_dir(function: LambdaFunction) -> Path:
     return code_dir
 
 
-def _load_handler(function: LambdaFunction) -> Callable[[Any, Any], Any]:
+def _load_handler(function: LambdaFunction, access_key_id: str) -> Callable[[Any, Any], Any]:
+    global _imports
     key = (function.function_arn, function.code_sha_256)
-    if key not in _handlers:
-        module_name, _, attribute = function.handler.rpartition(".")
-        code_dir = _code_dir(function)
-        source = code_dir / (module_name.replace(".", "/") + ".py")
-        unique_name = f"embedded_lambda_{function.function_name.replace('-', '_')}_{len(_handlers)}"
-        spec = importlib.util.spec_from_file_location(unique_name, source)
-        if spec is None or spec.loader is None:
-            raise ImportError(f"cannot load handler {function.handler} from {source}")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[unique_name] = module
-        spec.loader.exec_module(module)
-        _handlers[key] = getattr(module, attribute)
-    return _handlers[key]
+    if key in _handlers and _handlers[key][0] == access_key_id:
+        return _handlers[key][2]
+    if key in _handlers:
+        sys.modules.pop(_handlers.pop(key)[1], None)
+    module_name, _, attribute = function.handler.rpartition(".")
+    source = _code_dir(function) / (module_name.replace(".", "/") + ".py")
+    _imports += 1
+    unique_name = f"embedded_lambda_{function.function_name.replace('-', '_')}_{_imports}"
+    spec = importlib.util.spec_from_file_location(unique_name, source)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load handler {function.handler} from {source}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[unique_name] = module
+    spec.loader.exec_module(module)
+    _handlers[key] = (access_key_id, unique_name, getattr(module, attribute))
+    return _handlers[key][2]

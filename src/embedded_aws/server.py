@@ -19,15 +19,19 @@ from embedded_aws import (
     distributed_map,
     eventbridge_targets,
     glue_crawls,
+    iam_enforcement,
     json_paths,
     lambda_runtime,
     mocked_responses,
     redrive,
     s3_event_sequencers,
     s3_key_limit,
+    s3_missing_objects,
     start_execution,
+    state_machine_role,
 )
 from embedded_aws.api_faults import ApiFaultInjector
+from embedded_aws.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY
 from embedded_aws.deploy import StackDeployer
 from embedded_aws.faults import FaultInjector
 from embedded_aws.mocked_responses import MOCK_CONFIG_ENV
@@ -36,9 +40,17 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = PROJECT_ROOT / "template.yaml"
 
 
+# `EMBEDDED_AWS_IAM=off` (or `orders-etl local start --no-iam`) lets every signed request through, unchecked.
+IAM_ENV = "EMBEDDED_AWS_IAM"
+
+
 def _mock_config_from_env() -> Path | None:
     path = os.environ.get(MOCK_CONFIG_ENV)
     return Path(path) if path else None
+
+
+def _iam_from_env() -> bool:
+    return os.environ.get(IAM_ENV, "on").lower() not in ("off", "0", "false", "no")
 
 
 @dataclass
@@ -52,15 +64,17 @@ class EmbeddedAws:
     region: str = "us-east-1"
     # A Step Functions Local MockConfigFile for executions started as `<stateMachineArn>#<TestCase>`.
     mock_config: Path | None = field(default_factory=_mock_config_from_env)
+    # IAM enforced as on AWS: the functions, state machines, rules and crawler act as their template roles.
+    enforce_iam: bool = field(default_factory=_iam_from_env)
     endpoint_url: str = field(init=False, default="")
     faults: FaultInjector = field(init=False, default_factory=FaultInjector)
     api_faults: ApiFaultInjector = field(init=False, default_factory=ApiFaultInjector)
     _server: ThreadedMotoServer | None = field(init=False, default=None)
 
     def start(self) -> EmbeddedAws:
-        # Clients in this process (the handlers, the crawl emulator) need credentials and a region.
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "embedded")
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "embedded")
+        # Clients this process creates without credentials of their own sign as the administrator.
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", ADMIN_ACCESS_KEY_ID)
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", ADMIN_SECRET_ACCESS_KEY)
         os.environ.setdefault("AWS_DEFAULT_REGION", self.region)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
         # The engine logs every failed state with its whole parse tree; execution history has the same facts.
@@ -73,6 +87,9 @@ class EmbeddedAws:
         self.endpoint_url = f"http://{host}:{port}"
         # moto's Step Functions engine calls Lambda and the SDK integrations back through this port.
         os.environ["MOTO_PORT"] = str(port)
+        iam_enforcement.install(enabled=self.enforce_iam)
+        s3_missing_objects.install()
+        state_machine_role.install()
         lambda_runtime.install(self.endpoint_url)
         eventbridge_targets.install()
         s3_event_sequencers.install()
@@ -123,6 +140,9 @@ class EmbeddedAws:
         aws_managed_policies.uninstall()
         bucket_policy.uninstall()
         lambda_runtime.uninstall()
+        state_machine_role.uninstall()
+        s3_missing_objects.uninstall()
+        iam_enforcement.uninstall()
 
     def __enter__(self) -> EmbeddedAws:
         return self.start()

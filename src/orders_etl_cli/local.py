@@ -8,8 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
-import boto3
-
+from embedded_aws.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, admin_session
 from embedded_aws.server import EmbeddedAws
 from orders_etl_cli.local_faults import add_faults, clear_faults, describe_faults, fault_file, state_machine_definition
 
@@ -21,15 +20,16 @@ def start_local(
     crawl_seconds: float,
     overrides: dict[str, str],
     faults: list[str] | None = None,
+    enforce_iam: bool = True,
 ) -> None:
-    aws = EmbeddedAws(port=port, time_scale=time_scale, crawl_seconds=crawl_seconds)
+    aws = EmbeddedAws(port=port, time_scale=time_scale, crawl_seconds=crawl_seconds, enforce_iam=enforce_iam)
     aws.faults.control_file = fault_file(outputs_file)
     clear_faults(aws.faults.control_file)  # faults of an earlier run do not carry over
     aws.start()
     try:
         outputs = aws.deploy(parameter_overrides=overrides)
         if faults:
-            sfn = boto3.client("stepfunctions", endpoint_url=aws.endpoint_url, region_name=aws.region)
+            sfn = admin_session(aws.region).client("stepfunctions", endpoint_url=aws.endpoint_url)
             definition = state_machine_definition(sfn, outputs["StateMachineArn"])
             print(describe_faults(add_faults(aws.faults.control_file, faults, definition)), flush=True)
         outputs["EndpointUrl"] = aws.endpoint_url
@@ -38,8 +38,10 @@ def start_local(
         temporary.write_text(json.dumps(outputs, indent=2) + "\n")
         temporary.replace(outputs_file)  # readers never see a half-written file
         print(f"embedded AWS listening on {aws.endpoint_url}; stack outputs in {outputs_file}", flush=True)
-        print(f"  export AWS_ENDPOINT_URL={aws.endpoint_url} AWS_ACCESS_KEY_ID=embedded", end="", flush=True)
-        print(" AWS_SECRET_ACCESS_KEY=embedded AWS_DEFAULT_REGION=us-east-1", flush=True)
+        print(f"  export AWS_ENDPOINT_URL={aws.endpoint_url} AWS_ACCESS_KEY_ID={ADMIN_ACCESS_KEY_ID}", end="")
+        print(f" AWS_SECRET_ACCESS_KEY={ADMIN_SECRET_ACCESS_KEY} AWS_DEFAULT_REGION={aws.region}", flush=True)
+        iam = "enforced (functions, state machines, rule and crawler act as their template roles)"
+        print(f"  IAM: {iam if enforce_iam else 'NOT enforced (--no-iam): every signed request is allowed'}")
         print("Press Ctrl+C to stop.", flush=True)
         stopped = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stopped.set())

@@ -27,6 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--crawl-seconds", type=float, default=0.5, help="how long an emulated crawl takes")
     start.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE", help="template parameter")
     start.add_argument(
+        "--no-iam",
+        action="store_true",
+        help="do not enforce IAM: every signed request is allowed (a quick experiment, never a test of the roles)",
+    )
+    start.add_argument(
         "--fail",
         action="append",
         default=[],
@@ -72,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         from orders_etl_cli.local import start_local
 
         overrides = dict(item.split("=", 1) for item in args.parameter)
-        start_local(args.port, args.outputs, args.time_scale, args.crawl_seconds, overrides, args.fail)
+        start_local(args.port, args.outputs, args.time_scale, args.crawl_seconds, overrides, args.fail, not args.no_iam)
         return 0
     if args.command == "query":
         return _query(args)

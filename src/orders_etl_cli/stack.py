@@ -10,6 +10,8 @@ from typing import Any
 
 import boto3
 
+from embedded_aws.credentials import admin_session
+
 DEFAULT_OUTPUTS = Path(".local/outputs.json")
 
 
@@ -28,10 +30,8 @@ class StackContext:
     def client(self, service: str) -> Any:
         if service not in self._clients:
             if self.is_embedded:
-                # The embedded AWS accepts any credentials; never send real ones to it.
-                session = boto3.Session(
-                    aws_access_key_id="embedded", aws_secret_access_key="embedded", region_name=self.region
-                )
+                # The embedded account's administrator, as a deployer on AWS; never the caller's real keys.
+                session = admin_session(self.region or "us-east-1")
             else:
                 session = boto3.Session(profile_name=self.profile, region_name=self.region)
             self._clients[service] = session.client(service, endpoint_url=self.endpoint_url)

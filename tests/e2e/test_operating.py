@@ -134,3 +134,38 @@ def test_local_fail_sets_lists_and_clears_faults_by_state_name(tmp_path: Path, c
     assert output.strip() == "no faults"
     with pytest.raises(ValueError, match="expected FUNCTION_OR_STATE=ERROR"):
         cli("local", "fail", "Flatten to Parquet")
+
+
+def test_a_permission_the_role_lacks_fails_in_place_is_named_and_a_redrive_after_the_fix_lands_the_rows(
+    stack: Stack, cli: Cli
+) -> None:
+    # GIVEN Validate's role without s3:GetObjectVersion, as the template had it before IAM was enforced here
+    iam = stack.client("iam")
+    function = stack.client("lambda").get_function(FunctionName="orders-etl-ValidateOrderFileFunction")
+    role = function["Configuration"]["Role"].rsplit("/", 1)[-1]
+    (policy_name,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    granted = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
+    narrowed = json.loads(json.dumps(granted).replace('"s3:GetObjectVersion"', '"s3:GetObjectAcl"'))
+    assert narrowed != granted
+    iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=json.dumps(narrowed))
+
+    # WHEN a file arrives
+    (execution,) = stack.run({"raw/denied/a.json": orders_file("D", rows=2)})
+
+    # THEN the execution fails at Validate (AccessDenied is not retried), the file stays in raw/
+    assert execution["status"] == "FAILED"
+    assert stack.keys("raw/denied/") == ["raw/denied/a.json"] and stack.keys("quarantine/") == []
+    # AND `executions show` names the principal, the denied action and the resource
+    code, shown, _ = cli("executions", "show", execution["name"])
+    assert code == 0
+    assert "AccessDenied" in shown
+    assert f'perform: s3:GetObjectVersion on resource: "arn:aws:s3:::{stack.bucket}/raw/denied/a.json"' in shown
+
+    # WHEN the role is fixed and the execution redriven
+    iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=json.dumps(granted))
+    code, output, _ = cli("executions", "redrive", execution["name"], "--wait")
+
+    # THEN it succeeds and the rows are in the table once
+    assert code == 0, output
+    assert f"SUCCEEDED {execution['name']}" in output
+    assert count_rows(stack, "raw/denied/") == 2

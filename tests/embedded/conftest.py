@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import boto3
 import pytest
 
+from embedded_aws.credentials import admin_session
 from embedded_aws.server import EmbeddedAws
 
 REGION = "us-east-1"
@@ -74,23 +74,38 @@ class Aws:
 
     def client(self, service: str) -> Any:
         if service not in self.clients:
-            self.clients[service] = boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION)
+            self.clients[service] = admin_session(REGION).client(service, endpoint_url=self.endpoint_url)
         return self.clients[service]
 
-    def role(self, service: str = "lambda.amazonaws.com", name: str | None = None) -> str:
+    def role(
+        self, service: str = "lambda.amazonaws.com", name: str | None = None, policy: dict[str, Any] | None = None
+    ) -> str:
+        """A role `service` may assume; by default allowed everything (these tests are about other patches: IAM
+        enforcement has its own tests, which pass `policy`)."""
         trust = json.dumps(_TRUST).replace("{service}", service)
         role_name = name or f"role-{uuid.uuid4().hex[:8]}"
-        arn: str = self.client("iam").create_role(RoleName=role_name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+        iam = self.client("iam")
+        arn: str = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+        document = policy or {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+        }
+        iam.put_role_policy(RoleName=role_name, PolicyName="test", PolicyDocument=json.dumps(document))
         return arn
 
     def function(
-        self, name: str, files: dict[str, str], variables: dict[str, str] | None = None, timeout: int = 30
+        self,
+        name: str,
+        files: dict[str, str],
+        variables: dict[str, str] | None = None,
+        timeout: int = 30,
+        role: str | None = None,
     ) -> str:
         """Creates a python3.12 function with handler app.lambda_handler; returns its ARN."""
         arn: str = self.client("lambda").create_function(
             FunctionName=name,
             Runtime="python3.12",
-            Role=self.role(),
+            Role=role or self.role(),
             Handler="app.lambda_handler",
             Code={"ZipFile": self.zip_source(files)},
             Timeout=timeout,
@@ -103,9 +118,9 @@ class Aws:
         unique = uuid.uuid4().hex
         return self.function(f"flaky-{unique[:8]}", {"app.py": FLAKY_HANDLER.format(unique=unique)})
 
-    def state_machine(self, name: str, definition: dict[str, Any]) -> str:
+    def state_machine(self, name: str, definition: dict[str, Any], role: str | None = None) -> str:
         arn: str = self.client("stepfunctions").create_state_machine(
-            name=name, definition=json.dumps(definition), roleArn=self.role("states.amazonaws.com")
+            name=name, definition=json.dumps(definition), roleArn=role or self.role("states.amazonaws.com")
         )["stateMachineArn"]
         return arn
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from embedded_aws.api_faults import ApiFaultInjector
+from embedded_aws.credentials import admin_session
 from embedded_aws.server import EmbeddedAws
 
 
@@ -23,7 +23,7 @@ def api_faults(embedded_aws: EmbeddedAws, aws: Any) -> Iterator[ApiFaultInjector
 
 def client(aws: Any, service: str, attempts: int) -> Any:
     config = Config(retries={"mode": "standard", "total_max_attempts": attempts})
-    return boto3.client(service, endpoint_url=aws.endpoint_url, region_name="us-east-1", config=config)
+    return admin_session().client(service, endpoint_url=aws.endpoint_url, config=config)
 
 
 def test_sdk_retries_absorb_a_few_throttled_calls(aws: Any, api_faults: ApiFaultInjector) -> None:

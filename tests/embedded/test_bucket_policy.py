@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from embedded_aws import iam_enforcement
 from embedded_aws.bucket_policy import applies_only_to_insecure_transport
 
 BUCKET = "policy-test"
@@ -81,7 +82,8 @@ def test_unconditional_deny_is_still_enforced(aws: Any) -> None:
     assert denied.value.response["Error"]["Code"] in ("403", "AccessDenied")
 
 
-def test_deny_with_secure_transport_and_another_condition_is_kept(aws: Any) -> None:
+@pytest.mark.parametrize("enforced", [False, True], ids=["moto evaluates", "IAM enforced"])
+def test_deny_with_secure_transport_and_another_condition_is_kept(aws: Any, enforced: bool) -> None:
     # GIVEN a Deny of s3:GetObject whose condition has more than the insecure-transport test
     statement = {
         "Effect": "Deny",
@@ -92,12 +94,19 @@ def test_deny_with_secure_transport_and_another_condition_is_kept(aws: Any) -> N
     }
     s3 = bucket_with_policy(aws, statement)
     s3.put_object(Bucket=BUCKET, Key="k", Body=b"v")
-
-    # WHEN the object is read
-    # THEN the statement was evaluated by moto (which ignores conditions), so it denies
-    with pytest.raises(ClientError) as denied:
-        s3.get_object(Bucket=BUCKET, Key="k")
-    assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    was = iam_enforcement.is_enabled()
+    iam_enforcement.set_enabled(enforced)
+    try:
+        if enforced:
+            # THEN with IAM enforced the condition is evaluated as AWS does: it does not hold, nothing is denied
+            assert s3.get_object(Bucket=BUCKET, Key="k")["Body"].read() == b"v"
+        else:
+            # THEN without it the statement is evaluated by moto (which ignores conditions), so it denies
+            with pytest.raises(ClientError) as denied:
+                s3.get_object(Bucket=BUCKET, Key="k")
+            assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    finally:
+        iam_enforcement.set_enabled(was)
 
 
 @pytest.mark.parametrize(

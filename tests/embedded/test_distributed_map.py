@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from embedded_aws import iam_enforcement
 from embedded_aws.distributed_map import batches, without_item_batchers
 
 BUCKET = "batcher-test"
@@ -145,3 +146,26 @@ def test_map_runs_can_be_listed_while_an_execution_has_not_started_its_worker(aw
         assert raised.value.response["Error"]["Code"] == "ResourceNotFound"
     finally:
         execution.exec_worker = worker
+
+
+def test_child_workflows_start_only_if_the_role_may_start_the_state_machine(aws: Any) -> None:
+    # GIVEN IAM enforced, and a role that may list the bucket and invoke the worker but not start executions
+    files(aws, ["raw/a.json"])
+    worker = aws.function("w4", {"app.py": WORKER})
+    statements = [
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{BUCKET}"},
+        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": worker},
+    ]
+    role = aws.role("states.amazonaws.com", policy={"Version": "2012-10-17", "Statement": statements})
+    machine = aws.state_machine("no-children", distributed_map(worker, {"MaxItemsPerBatch": 2}), role=role)
+    was = iam_enforcement.is_enabled()
+    iam_enforcement.set_enabled(True)
+    try:
+        # WHEN it runs
+        execution = aws.run_to_end(machine, {"prefix": "raw/", "tolerated": 0}, timeout=30)
+    finally:
+        iam_enforcement.set_enabled(was)
+    # THEN the Map Run fails naming the missing states:StartExecution on the state machine itself
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "States.Runtime"
+    assert f"perform: states:StartExecution on resource: {machine}" in execution["cause"]

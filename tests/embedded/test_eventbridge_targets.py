@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from embedded_aws import iam_enforcement
+
 PASS_MACHINE = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
 BUCKET = "eventbridge-target-test"
 
@@ -110,7 +112,9 @@ def s3_rule(aws: Any, machine: str) -> None:
         "detail-type": ["Object Created"],
         "detail": {"bucket": {"name": [BUCKET]}, "object": {"key": [{"wildcard": "raw/*.json"}]}},
     }
-    add_rule(aws, "s3-to-machine", pattern, [{"Id": "machine", "Arn": machine, "RoleArn": aws.role()}])
+    add_rule(
+        aws, "s3-to-machine", pattern, [{"Id": "machine", "Arn": machine, "RoleArn": aws.role("events.amazonaws.com")}]
+    )
 
 
 def test_s3_object_created_starts_execution_with_the_key(aws: Any, machine: str, s3_rule: None) -> None:
@@ -151,3 +155,30 @@ def test_a_disabled_rule_starts_nothing_until_enabled_again(aws: Any, machine: s
     (document,) = execution_inputs(aws, machine, 1)
     assert document["detail"]["order_id"] == "after"
     assert len(aws.executions(machine)) == 1
+
+
+@pytest.mark.parametrize(
+    ("trusted", "allowed_action"),
+    [("events.amazonaws.com", "states:DescribeExecution"), ("states.amazonaws.com", "states:StartExecution")],
+    ids=["role may not start it", "events may not assume the role"],
+)
+def test_a_target_role_that_may_not_start_the_state_machine_starts_nothing(
+    aws: Any, machine: str, trusted: str, allowed_action: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN IAM enforced, and a rule whose target role is not fit to start the machine
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": allowed_action, "Resource": "*"}]}
+    pattern = {"source": ["my.app"], "detail-type": ["Order Placed"]}
+    add_rule(
+        aws, "unfit-role", pattern, [{"Id": "machine", "Arn": machine, "RoleArn": aws.role(trusted, policy=policy)}]
+    )
+    was = iam_enforcement.is_enabled()
+    iam_enforcement.set_enabled(True)
+    try:
+        # WHEN a matching event is put
+        put_event(aws, {"kind": "book"})
+    finally:
+        iam_enforcement.set_enabled(was)
+    # THEN no execution starts (on AWS: a failed invocation), and the reason is logged
+    assert aws.executions(machine) == []
+    assert "could not start" in caplog.text
+    assert "not authorized to perform: states:StartExecution" in caplog.text or "cannot assume" in caplog.text

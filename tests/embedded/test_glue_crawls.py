@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from embedded_aws import iam_enforcement
 from embedded_aws.glue_crawls import glue_type_of
 
 BUCKET = "crawl-test"
@@ -257,3 +259,51 @@ def test_glue_type_of_rejects_unsupported_types(arrow_type: pa.DataType) -> None
     # GIVEN a type the emulator has no Glue name for / WHEN mapped / THEN it is an error, not a guess
     with pytest.raises(ValueError, match="no Glue type"):
         glue_type_of(arrow_type)
+
+
+def test_a_created_table_gets_a_partition_index_as_glue_crawlers_make_by_default(aws: Any, crawler: None) -> None:
+    # GIVEN a crawler without CreatePartitionIndex in its Configuration (Glue's default is true)
+    # WHEN it creates the table
+    crawl(aws)
+    # THEN the table has an index on its partition keys
+    indexes = aws.client("glue").get_partition_indexes(DatabaseName=DATABASE, TableName="orders")
+    (index,) = indexes["PartitionIndexDescriptorList"]
+    assert [key["Name"] for key in index["Keys"]] == ["dt"]
+    assert index["IndexStatus"] == "ACTIVE"
+
+
+@pytest.fixture
+def iam_enforced() -> Iterator[None]:
+    was = iam_enforcement.is_enabled()
+    iam_enforcement.set_enabled(True)
+    yield
+    iam_enforcement.set_enabled(was)
+
+
+def test_the_crawl_acts_as_the_crawlers_role_and_fails_on_what_it_may_not_do(aws: Any, iam_enforced: None) -> None:
+    # GIVEN a crawler whose role may read the Parquet and write the catalog, but not create a partition index
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key=f"{TABLE_PREFIX}dt=2025-01-01/part-0.parquet", Body=orders("a"))
+    catalog = "arn:aws:glue:us-east-1:123456789012"
+    actions = ["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartitions"]
+    statements = [
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{BUCKET}"},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET}/{TABLE_PREFIX}*"},
+        {
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": [f"{catalog}:catalog", f"{catalog}:database/*", f"{catalog}:table/*"],
+        },
+    ]
+    role = aws.role("glue.amazonaws.com", policy={"Version": "2012-10-17", "Statement": statements})
+    glue = aws.client("glue")
+    glue.create_database(DatabaseInput={"Name": DATABASE})
+    glue.create_crawler(Name=CRAWLER, Role=role, DatabaseName=DATABASE, Targets={"S3Targets": [{"Path": TARGET}]})
+
+    # WHEN it runs
+    finished = crawl(aws)
+
+    # THEN the crawl fails, saying which permission its role lacks
+    assert finished["LastCrawl"]["Status"] == "FAILED"
+    assert "glue:CreatePartitionIndex on resource" in finished["LastCrawl"]["ErrorMessage"]

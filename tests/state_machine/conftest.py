@@ -16,13 +16,14 @@ import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
 from embedded_aws import clock
+from embedded_aws.credentials import admin_session
 from embedded_aws.server import EmbeddedAws
 from state_machine.engines import MOCK_CONFIG, REGION, Engine
 
 
 @pytest.fixture(scope="session")
 def embedded_engine(embedded_aws: EmbeddedAws) -> Engine:
-    sfn = boto3.client("stepfunctions", endpoint_url=embedded_aws.endpoint_url, region_name=REGION)
+    sfn = admin_session(REGION).client("stepfunctions", endpoint_url=embedded_aws.endpoint_url)
     return Engine("embedded", sfn, timeout=15, retry_waits=clock.retry_waits_of)
 
 
