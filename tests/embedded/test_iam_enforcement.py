@@ -235,3 +235,11 @@ def test_with_enforcement_off_nothing_is_checked(aws: Any, versioned_object: str
     iam_enforcement.set_enabled(False)
     session = boto3.Session(aws_access_key_id="anything", aws_secret_access_key="x", region_name="us-east-1")
     assert session.client("s3", endpoint_url=aws.endpoint_url).get_object(Bucket=BUCKET, Key="raw/a.json")
+
+
+def test_a_role_may_always_ask_who_it_is(aws: Any) -> None:
+    # GIVEN a role whose only policy denies everything
+    everything = {"Effect": "Deny", "Action": "*", "Resource": "*"}
+    sts = as_role(aws, "lambda.amazonaws.com", everything).client("sts", endpoint_url=aws.endpoint_url)
+    # THEN GetCallerIdentity still answers, with the role session's ARN (AWS allows it to every principal)
+    assert ":assumed-role/" in sts.get_caller_identity()["Arn"]
