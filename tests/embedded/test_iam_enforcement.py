@@ -243,3 +243,17 @@ def test_a_role_may_always_ask_who_it_is(aws: Any) -> None:
     sts = as_role(aws, "lambda.amazonaws.com", everything).client("sts", endpoint_url=aws.endpoint_url)
     # THEN GetCallerIdentity still answers, with the role session's ARN (AWS allows it to every principal)
     assert ":assumed-role/" in sts.get_caller_identity()["Arn"]
+
+
+def test_signatures_of_calls_without_a_body_are_verified_as_signed(aws: Any) -> None:
+    # GIVEN a function (moto verified a bodiless REST call against its URI parameters, so these were refused)
+    function = aws.function(f"echo-{uuid.uuid4().hex[:6]}", {"app.py": ECHO})
+    lambda_ = aws.client("lambda")
+    # THEN reads by GET and an Invoke without payload pass the signature check, as the administrator
+    assert lambda_.get_function_configuration(FunctionName=function)["FunctionArn"] == function
+    assert lambda_.list_functions()["Functions"]
+    assert lambda_.invoke(FunctionName=function, InvocationType="DryRun")["StatusCode"] == 204
+    # AND a wrong secret is still refused
+    forged = boto3.Session(aws_access_key_id="embedded", aws_secret_access_key="wrong", region_name="us-east-1")
+    error = error_of(forged.client("lambda", endpoint_url=aws.endpoint_url).list_functions)
+    assert error["Code"] == "InvalidSignatureException"
