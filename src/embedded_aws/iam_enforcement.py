@@ -42,7 +42,7 @@ ADMIN_ARN = f"arn:aws:iam::{ACCOUNT_ID}:user/embedded-admin"
 _ALLOW_EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 _JSON_SERVICES = {"glue", "states", "lambda", "events", "logs", "athena", "xray", "cloudwatch"}
 
-_state = {"enabled": False, "installed": False}
+_state = {"enabled": False}
 _original_authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action
 _original_create_access_key = access_control.create_access_key
 
@@ -59,13 +59,13 @@ ANONYMOUS = Principal("anonymous", ())
 def install(enabled: bool = True) -> None:
     ActionAuthenticatorMixin._authenticate_and_authorize_action = _authorize
     access_control.create_access_key = _create_access_key
-    _state.update(enabled=enabled, installed=True)
+    _state["enabled"] = enabled
 
 
 def uninstall() -> None:
     ActionAuthenticatorMixin._authenticate_and_authorize_action = _original_authorize
     access_control.create_access_key = _original_create_access_key
-    _state.update(enabled=False, installed=False)
+    _state["enabled"] = False
 
 
 def set_enabled(enabled: bool) -> None:
@@ -101,7 +101,7 @@ def role_principal(role_arn: str, service: str) -> Principal:
     key = _create_access_key(
         ACCOUNT_ID, "aws", credentials.access_key_id, {"X-Amz-Security-Token": credentials.session_token}
     )
-    return Principal(key.arn, tuple(_document(p) for p in key.collect_policies()))
+    return _principal_of(key)
 
 
 class ServiceCallDenied(Exception):
@@ -142,7 +142,7 @@ def _identify(response: Any, iam_request_cls: type) -> Principal:
         )
         request.check_signature()
         key = request._access_key
-        return Principal(key.arn, tuple(_document(p) for p in key.collect_policies()))
+        return _principal_of(key)
     query = parse_qs(urlparse(response.uri).query)
     if "X-Amz-Credential" in query:  # a presigned URL: its signature is not verified here
         key_id = query["X-Amz-Credential"][0].split("/")[0]
@@ -151,7 +151,7 @@ def _identify(response: Any, iam_request_cls: type) -> Principal:
             key = _create_access_key(response.current_account, "aws", key_id, token)
         except access_control.CreateAccessKeyFailure:
             return ANONYMOUS
-        return Principal(key.arn, tuple(_document(p) for p in key.collect_policies()))
+        return _principal_of(key)
     return ANONYMOUS
 
 
@@ -160,6 +160,10 @@ def _is_bodiless_rest_call(response: Any, iam_request_cls: type) -> bool:
     if iam_request_cls is access_control.S3IAMRequest or response.raw_body:
         return False
     return get_service_model(response.boto3_service_name).protocol in ("rest-json", "rest-xml")
+
+
+def _principal_of(access_key: Any) -> Principal:
+    return Principal(access_key.arn, tuple(_document(p) for p in access_key.collect_policies()))
 
 
 def _document(policy: Any) -> dict[str, Any]:
