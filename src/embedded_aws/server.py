@@ -27,6 +27,7 @@ from embedded_aws import (
     s3_event_sequencers,
     s3_key_limit,
     s3_missing_objects,
+    s3_version_listing,
     start_execution,
     state_machine_role,
 )
@@ -94,6 +95,7 @@ class EmbeddedAws:
         eventbridge_targets.install()
         s3_event_sequencers.install()
         s3_key_limit.install()
+        s3_version_listing.install()
         bucket_policy.install()
         aws_managed_policies.install()
         glue_crawls.install(self.endpoint_url, self.crawl_seconds)
@@ -134,6 +136,7 @@ class EmbeddedAws:
         start_execution.uninstall()
         clock.uninstall()
         glue_crawls.uninstall()
+        s3_version_listing.uninstall()
         s3_key_limit.uninstall()
         s3_event_sequencers.uninstall()
         eventbridge_targets.uninstall()
