@@ -13,6 +13,7 @@ which is what Retry and Catch in the state machine match.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import json
@@ -44,6 +45,22 @@ _imports = 0
 _code_root = Path(tempfile.mkdtemp(prefix="embedded-lambda-"))
 _endpoint_url = ""
 _original_invoke = LambdaFunction._invoke_lambda
+
+class _StdoutAtWriteTime(io.TextIOBase):
+    """Loggers created when a handler module is imported keep the sys.stdout of that moment (a test's capture
+    that is closed later): this one writes to whatever sys.stdout is when they log."""
+
+    def write(self, text: str) -> int:
+        target = sys.stdout if sys.stdout is not self else sys.__stdout__
+        return target.write(text) if target is not None else len(text)
+
+    def flush(self) -> None:
+        target = sys.stdout if sys.stdout is not self else sys.__stdout__
+        if target is not None:
+            target.flush()
+
+
+_STDOUT_AT_WRITE_TIME = _StdoutAtWriteTime()
 
 # Invocation hooks (e.g. fault injection) see the function name and event before the handler runs.
 BeforeInvoke = Callable[[str, Any], None]
@@ -209,6 +226,7 @@ def _load_handler(function: LambdaFunction, access_key_id: str) -> Callable[[Any
         raise ImportError(f"cannot load handler {function.handler} from {source}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[unique_name] = module
-    spec.loader.exec_module(module)
+    with contextlib.redirect_stdout(_STDOUT_AT_WRITE_TIME):
+        spec.loader.exec_module(module)
     _handlers[key] = (access_key_id, unique_name, getattr(module, attribute))
     return _handlers[key][2]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import uuid
@@ -211,3 +213,33 @@ def test_handler_can_invoke_another_function(aws: Any) -> None:
 
     # THEN it got the callee's result
     assert result == {"callee": "ran"}
+
+
+LOGGING_AT_IMPORT = """
+import logging
+import sys
+
+logger = logging.getLogger("logs-at-import")
+logger.addHandler(logging.StreamHandler(sys.stdout))  # as Powertools' Logger binds sys.stdout when created
+logger.setLevel(logging.INFO)
+
+
+def lambda_handler(event, context):
+    logger.info("call %s", event["n"])
+    return {}
+"""
+
+
+def test_a_logger_made_at_import_writes_to_the_stdout_of_each_call(aws: Any) -> None:
+    # GIVEN a handler whose logger took sys.stdout when the module was imported, during a first call
+    name = f"logs-{uuid.uuid4().hex[:8]}"
+    aws.function(name, {"app.py": LOGGING_AT_IMPORT})
+    first, second = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(first):
+        invoke(aws, name, {"n": 1})
+    first.close()  # as a test's capture is closed when it ends
+    # WHEN it is called again with another stdout
+    with contextlib.redirect_stdout(second):
+        invoke(aws, name, {"n": 2})
+    # THEN each call's line went to the stdout of its own time, and nothing wrote to the closed one
+    assert second.getvalue() == "call 2\n"
