@@ -46,6 +46,7 @@ _code_root = Path(tempfile.mkdtemp(prefix="embedded-lambda-"))
 _endpoint_url = ""
 _original_invoke = LambdaFunction._invoke_lambda
 
+
 class _StdoutAtWriteTime(io.TextIOBase):
     """Loggers created when a handler module is imported keep the sys.stdout of that moment (a test's capture
     that is closed later): this one writes to whatever sys.stdout is when they log."""
