@@ -37,7 +37,7 @@ test: lint typecheck cfn-lint ## Lint, type-check, cfn-lint and every test but t
 	$(BIN)/pytest -m "not slow"
 
 test-slow: $(STAMP) ## The tests marked slow (a 200-file burst, a 1,000-file backfill); .ci/run runs them after make test
-	$(BIN)/pytest -m slow -s
+	$(BIN)/pytest -m slow
 
 # checkov has many dependencies of its own: it gets its own environment, like sam.
 $(CHECKOV_VENV)/bin/checkov:

@@ -13,10 +13,10 @@ which is what Retry and Catch in the state machine match.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import io
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -49,19 +49,26 @@ _original_invoke = LambdaFunction._invoke_lambda
 
 class _StdoutAtWriteTime(io.TextIOBase):
     """Loggers created when a handler module is imported keep the sys.stdout of that moment (a test's capture
-    that is closed later): this one writes to whatever sys.stdout is when they log."""
+    that is closed later): after the import they get this one, which writes to whatever sys.stdout is when
+    they log. (Swapping sys.stdout during the import instead would divert every other thread's output.)"""
 
     def write(self, text: str) -> int:
-        target = sys.stdout if sys.stdout is not self else sys.__stdout__
-        return target.write(text) if target is not None else len(text)
+        return sys.stdout.write(text)
 
     def flush(self) -> None:
-        target = sys.stdout if sys.stdout is not self else sys.__stdout__
-        if target is not None:
-            target.flush()
+        sys.stdout.flush()
 
 
 _STDOUT_AT_WRITE_TIME = _StdoutAtWriteTime()
+
+
+def _rebind_stdout_handlers(stdout_at_import: Any) -> None:
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", []):
+            if isinstance(handler, logging.StreamHandler) and handler.stream is stdout_at_import:
+                handler.setStream(_STDOUT_AT_WRITE_TIME)
+
 
 # Invocation hooks (e.g. fault injection) see the function name and event before the handler runs.
 BeforeInvoke = Callable[[str, Any], None]
@@ -227,7 +234,8 @@ def _load_handler(function: LambdaFunction, access_key_id: str) -> Callable[[Any
         raise ImportError(f"cannot load handler {function.handler} from {source}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[unique_name] = module
-    with contextlib.redirect_stdout(_STDOUT_AT_WRITE_TIME):
-        spec.loader.exec_module(module)
+    stdout_at_import = sys.stdout
+    spec.loader.exec_module(module)
+    _rebind_stdout_handlers(stdout_at_import)
     _handlers[key] = (access_key_id, unique_name, getattr(module, attribute))
     return _handlers[key][2]

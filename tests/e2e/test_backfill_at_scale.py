@@ -30,7 +30,9 @@ def small_files() -> tuple[dict[str, bytes], int]:
 
 
 @pytest.mark.slow
-def test_a_backfill_of_1000_files_lands_every_row_once_with_one_crawl(stack: Stack, cli: Cli) -> None:
+def test_a_backfill_of_1000_files_lands_every_row_once_with_one_crawl(
+    stack: Stack, cli: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
     # GIVEN 1,000 files already in raw/ (uploaded with the per-file pipeline paused, as for a first adoption)
     files, expected_rows = small_files()
     stack.pause_pipeline()
@@ -51,8 +53,9 @@ def test_a_backfill_of_1000_files_lands_every_row_once_with_one_crawl(stack: Sta
     progress = [int(m) for m in re.findall(r"^(\d+) / 1000 files processed", out, re.MULTILINE)]
     assert progress == sorted(progress) and progress[-1] == FILES
     rate = FILES / wall
-    print(f"\nbackfill: {FILES} files, {expected_rows} rows, {len(crawls)} crawl, {wall:.1f} s, {rate:.1f} files/s")
-    # The handlers' own time per call, for the cost estimate in the README (billed duration on AWS)
-    for function, seconds in sorted(lambda_runtime.handler_seconds.items()):
-        name = function.rsplit("-", 1)[-1]
-        print(f"  {name}: {len(seconds)} calls, median {1000 * statistics.median(seconds):.1f} ms")
+    with capsys.disabled():  # the figures reach the terminal; the functions' logs stay captured
+        print(f"\nbackfill: {FILES} files, {expected_rows} rows, {len(crawls)} crawl, {wall:.1f} s, {rate:.1f} files/s")
+        # The handlers' own time per call, for the cost estimate in the README (billed duration on AWS)
+        for function, seconds in sorted(lambda_runtime.handler_seconds.items()):
+            name = function.rsplit("-", 1)[-1]
+            print(f"  {name}: {len(seconds)} calls, median {1000 * statistics.median(seconds):.1f} ms")
