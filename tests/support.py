@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from embedded_aws.credentials import admin_session
+from embedded_aws.credentials import admin_client
 from orders_etl.settings import PipelineSettings
 from orders_etl_cli.executions import history, list_executions, source_key, timeline, wait_for, wait_for_executions
 from orders_etl_cli.query import query_catalog_with_duckdb
@@ -25,7 +25,7 @@ class Stack:
 
     def client(self, service: str) -> Any:
         if service not in self.clients:
-            self.clients[service] = admin_session().client(service, endpoint_url=self.endpoint_url)
+            self.clients[service] = admin_client(service, self.endpoint_url)
         return self.clients[service]
 
     @property

@@ -24,7 +24,7 @@ from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
 from embedded_aws.cfn_template import ACCOUNT_ID, Resolver, load_template
-from embedded_aws.credentials import admin_session
+from embedded_aws.credentials import admin_client, admin_session
 
 # The translator wants S3 locations where the template names local paths (`sam package` would upload them):
 # each becomes s3://embedded/<path>, as `sam validate` does, and the deployer reads <path> under the template.
@@ -132,7 +132,6 @@ class StackDeployer:
     # ---------- deployment ----------
     def deploy(self) -> dict[str, str]:
         """Create every resource, in an order that satisfies the references; return the stack outputs."""
-        self._session = admin_session(self.region)
         self._clients: dict[str, Any] = {}
         order = [
             ("AWS::IAM::Role", self._role),
@@ -160,7 +159,7 @@ class StackDeployer:
 
     def _client(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = self._session.client(service, endpoint_url=self.endpoint_url)
+            self._clients[service] = admin_client(service, self.endpoint_url, self.region)
         return self._clients[service]
 
     def _role(self, logical_id: str) -> None:

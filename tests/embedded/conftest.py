@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from embedded_aws.credentials import admin_session
+from embedded_aws.credentials import admin_client
 from embedded_aws.server import EmbeddedAws
 
 REGION = "us-east-1"
@@ -74,7 +74,7 @@ class Aws:
 
     def client(self, service: str) -> Any:
         if service not in self.clients:
-            self.clients[service] = admin_session(REGION).client(service, endpoint_url=self.endpoint_url)
+            self.clients[service] = admin_client(service, self.endpoint_url, REGION)
         return self.clients[service]
 
     def role(
