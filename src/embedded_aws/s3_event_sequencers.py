@@ -1,8 +1,11 @@
 """S3 → EventBridge events with real sequencers (moto sends the constant "617f08299329d189").
 
 S3 delivers events at least once and in no particular order; the `sequencer` of two events for the same key
-says which write came last (compare as hexadecimal numbers). Here every event gets the next value of a counter,
-formatted like S3's (18 hex digits), so consumers can order events exactly as they would on AWS.
+says which write came last. AWS: "The sequencers can be of different lengths. So, to compare these values,
+first right pad the shorter value with zeros, and then do a lexicographical comparison." Here every event gets
+the next value of a counter (16 hex digits) followed by 0, 1 or 2 zeros in turn: lengths vary from 16 to 18 (S3's
+are about 18), the right-padded order is the order of the writes, and a consumer comparing them as numbers
+(which pads on the left) gets some pairs backwards, as it would on AWS.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from moto.s3 import notifications
 
 logger = logging.getLogger(__name__)
 _original_send = notifications._send_event_bridge_message
-_counter = itertools.count(0x0055AED6DCD90281E5)
+_counter = itertools.count(0x0055AED6DCD90281)
 _lock = threading.Lock()
 
 
@@ -32,7 +35,8 @@ def uninstall() -> None:
 
 def next_sequencer() -> str:
     with _lock:
-        return f"{next(_counter):018X}"
+        value = next(_counter)
+        return f"{value:016X}" + "0" * (value % 3)
 
 
 def _send_event_bridge_message(account_id: str, bucket: Any, event_name: str, key: Any) -> None:

@@ -39,7 +39,7 @@ class SourceVersion:
     """Which write of a raw key an execution is for, from its S3 event.
 
     S3 delivers events at least once and in any order: an execution reads exactly the version its event
-    announced, and the event's `sequencer` (hexadecimal; greater is later, for the same key) decides which
+    announced, and the event's `sequencer` (hexadecimal, of varying length; see `is_older_than`) decides which
     version's rows the table keeps. Without them (an event from an unversioned bucket, a hand-made run), the
     latest version is read and published.
     """
@@ -52,9 +52,12 @@ class SourceVersion:
         return cls(event.get("version_id") or None, event.get("sequencer") or None)
 
     def is_older_than(self, other_sequencer: str | None) -> bool:
+        """AWS: "The sequencers can be of different lengths. So, to compare these values, first right pad the
+        shorter value with zeros, and then do a lexicographical comparison." (Not as numbers: those pad left.)"""
         if self.sequencer is None or other_sequencer is None:
             return False
-        return int(self.sequencer, 16) < int(other_sequencer, 16)
+        width = max(len(self.sequencer), len(other_sequencer))
+        return self.sequencer.upper().ljust(width, "0") < other_sequencer.upper().ljust(width, "0")
 
     def version_arguments(self) -> dict[str, str]:
         return {"VersionId": self.version_id} if self.version_id else {}
