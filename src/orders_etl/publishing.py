@@ -21,10 +21,17 @@ from botocore.exceptions import ClientError
 
 from orders_etl.crawl import format_timestamp
 from orders_etl.output_keys import manifest_key, output_name, parquet_key
-from orders_etl.s3_objects import get_object_or_none, head_object_or_none, key_is_listed, lost_conditional_write
+from orders_etl.s3_objects import (
+    get_object_or_none,
+    head_object_or_none,
+    key_is_listed,
+    lost_conditional_write,
+    require_conditional_writes,
+)
 from orders_etl.settings import PipelineSettings
 from orders_etl.source_files import SourceVersion
 
+require_conditional_writes()  # at cold start: a clear error rather than an SDK refusing IfMatch mid-publish
 # Parquet is uploaded here (beside the manifests, outside the table's location) before it is copied into place.
 STAGING = "staging/"
 _ATTEMPTS = 5

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+import botocore
 from botocore.exceptions import ClientError
 
 NOT_FOUND: Final = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchVersion"})
@@ -28,6 +29,22 @@ PRECONDITION_FAILED: Final = frozenset({"PreconditionFailed", "412"})
 # A conditional write that lost to a concurrent write of the same key: either it failed its condition, or S3
 # refused it (409) because the other write completed while it was in progress.
 CONDITIONAL_WRITE_LOST: Final = PRECONDITION_FAILED | {"ConditionalRequestConflict"}
+
+
+# S3 conditional writes: PutObject's IfNoneMatch came with botocore 1.35.10, its IfMatch with 1.35.69.
+CONDITIONAL_WRITES_SINCE: Final = (1, 35, 69)
+
+
+def require_conditional_writes(botocore_version: str = botocore.__version__) -> None:
+    """Refuse, at import, an SDK too old for the conditional writes publishing relies on (the layer ships one that
+    has them; an older one can only come from a deployment without the layer's)."""
+    found = tuple(int(part) for part in botocore_version.split(".")[:3])
+    if found < CONDITIONAL_WRITES_SINCE:
+        wanted = ".".join(map(str, CONDITIONAL_WRITES_SINCE))
+        raise ImportError(
+            f"botocore {botocore_version} cannot make S3 conditional writes (IfMatch needs {wanted} or later): "
+            "deploy with the OrdersEtlLayer built by `sam build`, which ships boto3 and botocore"
+        )
 
 
 def error_code(error: ClientError) -> str:

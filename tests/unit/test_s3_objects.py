@@ -18,6 +18,7 @@ from orders_etl.s3_objects import (
     is_precondition_failed,
     lost_conditional_write,
     raise_unless_absent,
+    require_conditional_writes,
 )
 
 BUCKET = "orders-etl-data"
@@ -202,3 +203,11 @@ def test_a_conditional_write_is_lost_to_a_failed_precondition_or_a_concurrent_wr
 ) -> None:
     error = ClientError({"Error": {"Code": code, "Message": ""}}, "PutObject")
     assert (lost_conditional_write(error), is_precondition_failed(error)) == (lost, precondition_failed)
+
+
+def test_an_sdk_without_conditional_writes_is_refused_with_what_to_do() -> None:
+    with pytest.raises(ImportError, match=r"botocore 1\.35\.68 cannot make S3 conditional writes .*sam build"):
+        require_conditional_writes("1.35.68")
+    require_conditional_writes("1.35.69")
+    require_conditional_writes("1.44.8")
+    require_conditional_writes()  # the SDK installed here
