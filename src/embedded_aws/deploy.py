@@ -132,7 +132,6 @@ class StackDeployer:
     # ---------- deployment ----------
     def deploy(self) -> dict[str, str]:
         """Create every resource, in an order that satisfies the references; return the stack outputs."""
-        self._clients: dict[str, Any] = {}
         order = [
             ("AWS::IAM::Role", self._role),
             ("AWS::S3::Bucket", self._bucket),
@@ -158,9 +157,7 @@ class StackDeployer:
         return {name: str(self.resolver.resolve(spec["Value"])) for name, spec in outputs.items()}
 
     def _client(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = admin_client(service, self.endpoint_url, self.region)
-        return self._clients[service]
+        return admin_client(service, self.endpoint_url, self.region)
 
     def _role(self, logical_id: str) -> None:
         props = self._props(logical_id)

@@ -8,7 +8,7 @@ import signal
 import threading
 from pathlib import Path
 
-from embedded_aws.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, admin_session
+from embedded_aws.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, admin_client
 from embedded_aws.server import EmbeddedAws
 from orders_etl_cli.local_faults import add_faults, clear_faults, describe_faults, fault_file, state_machine_definition
 
@@ -29,7 +29,7 @@ def start_local(
     try:
         outputs = aws.deploy(parameter_overrides=overrides)
         if faults:
-            sfn = admin_session(aws.region).client("stepfunctions", endpoint_url=aws.endpoint_url)
+            sfn = admin_client("stepfunctions", aws.endpoint_url, aws.region)
             definition = state_machine_definition(sfn, outputs["StateMachineArn"])
             print(describe_faults(add_faults(aws.faults.control_file, faults, definition)), flush=True)
         outputs["EndpointUrl"] = aws.endpoint_url

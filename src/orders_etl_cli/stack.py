@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 
-from embedded_aws.credentials import admin_session
+from embedded_aws.credentials import admin_client
 
 DEFAULT_OUTPUTS = Path(".local/outputs.json")
 
@@ -29,12 +29,12 @@ class StackContext:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            if self.is_embedded:
+            if self.endpoint_url is not None:
                 # The embedded account's administrator, as a deployer on AWS; never the caller's real keys.
-                session = admin_session(self.region or "us-east-1")
+                self._clients[service] = admin_client(service, self.endpoint_url, self.region or "us-east-1")
             else:
                 session = boto3.Session(profile_name=self.profile, region_name=self.region)
-            self._clients[service] = session.client(service, endpoint_url=self.endpoint_url)
+                self._clients[service] = session.client(service)
         return self._clients[service]
 
 
