@@ -49,6 +49,11 @@ def uninstall() -> None:
     WaitFunction._wait_interval = _original_wait
 
 
+def scaled(seconds: float) -> float:
+    """The real seconds the embedded AWS takes for `seconds` of AWS time (time limits shrink with the waits)."""
+    return seconds * _scale
+
+
 def retry_waits_of(execution_arn: str) -> list[RetryWait]:
     return [wait for wait in retry_waits if wait.execution_arn == execution_arn]
 

@@ -2,7 +2,9 @@
 ListMapRuns/DescribeMapRun, which fail (500) while any execution's worker has not started yet.
 
 Both make moto refuse the definition. EXPRESS children run here as the STANDARD ones do (moto runs every child
-workflow in process, with no history of its own), so only the parsed copy says STANDARD.
+workflow in process, with no history of its own), so only the parsed copy says STANDARD; but as on AWS an
+EXPRESS child lasts at most 5 minutes (of the embedded clock): one still running then is stopped and its items
+count as timed out, which the Map Run's failure tolerance counts as failed.
 
 On AWS, ItemBatcher groups the items read by ItemReader (after ItemSelector is applied to each) into batches:
 each child workflow gets `{"Items": [...]}` and DescribeMapRun's `itemCounts` count items, not children.
@@ -27,6 +29,7 @@ from moto.stepfunctions.parser.asl.component.common.error_name.failure_event imp
 )
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
+from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import EvalTimeoutError
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (
     DistributedIterationComponent,
 )
@@ -41,11 +44,15 @@ from moto.stepfunctions.parser.asl.eval.states import ItemData, MapData
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-from embedded_aws import iam_enforcement
+from embedded_aws import clock, iam_enforcement
 from embedded_aws.service_roles import STATES
 
 # The parsed Comment keeps JSON escapes, so the batcher travels base64-encoded.
 MARK = " #embedded-item-batcher:"
+# Marks an ItemProcessor whose children were EXPRESS (the parsed copy says STANDARD).
+EXPRESS_MARK = " #embedded-express-children"
+# "Express Workflows can run for up to five minutes" (Step Functions quotas).
+EXPRESS_MAX_SECONDS = 300
 # AWS's default and maximum batch size in bytes is 256 KiB; items per batch have no default limit.
 MAX_BATCH_BYTES = 256 * 1024
 _original_parse = AmazonStateLanguageParser.parse
@@ -122,8 +129,9 @@ def _move_batchers(states: dict[str, Any]) -> bool:
             processor["Comment"] = str(processor.get("Comment", "")) + MARK + _encode(batcher)
             moved = True
         config = processor.get("ProcessorConfig") if isinstance(processor, dict) else None
-        if isinstance(config, dict) and config.get("ExecutionType") == "EXPRESS":
+        if isinstance(processor, dict) and isinstance(config, dict) and config.get("ExecutionType") == "EXPRESS":
             config["ExecutionType"] = "STANDARD"
+            processor["Comment"] = str(processor.get("Comment", "")) + EXPRESS_MARK
             moved = True
         for nested in [processor, *state.get("Branches", [])]:
             if isinstance(nested, dict):
@@ -143,8 +151,13 @@ def batcher_of(processor: Any) -> dict[str, Any] | None:
     comment = getattr(getattr(processor, "_comment", None), "comment", None) or ""
     if MARK not in comment:
         return None
-    batcher: dict[str, Any] = json.loads(base64.urlsafe_b64decode(comment.split(MARK, 1)[1].strip()))
+    encoded = comment.split(MARK, 1)[1].replace(EXPRESS_MARK, "").strip()
+    batcher: dict[str, Any] = json.loads(base64.urlsafe_b64decode(encoded))
     return batcher
+
+
+def runs_express_children(processor: Any) -> bool:
+    return EXPRESS_MARK in (getattr(getattr(processor, "_comment", None), "comment", None) or "")
 
 
 def batches(items: list[Any], max_items: int | None, max_bytes: int) -> list[dict[str, Any]]:
@@ -213,6 +226,8 @@ class _Fixed(Counter):  # type: ignore[misc]  # moto is untyped here
 
 def _map_run(self: Any, env: Any, eval_input: Any) -> None:
     _check_children_may_start(env)
+    if runs_express_children(self):
+        eval_input.map_run_record.child_time_limit = clock.scaled(EXPRESS_MAX_SECONDS)
     batcher = batcher_of(self)
     if batcher is None:
         _original_map_run(self, env, eval_input)
@@ -288,7 +303,27 @@ def _batched_map_run(self: Any, env: Any, eval_input: Any, batcher: dict[str, An
         eval_input.item_selector = selector
 
 
+class _WithinTimeLimit:
+    """A child workflow's program that stops at `seconds` (the engine's own timeout needs TimeoutSeconds, which
+    an ItemProcessor cannot have); moto's worker counts the EvalTimeoutError as a timed-out item."""
+
+    def __init__(self, program: Any, seconds: float) -> None:
+        self._program = program
+        self._seconds = seconds
+
+    def eval(self, env: Any) -> None:
+        child = threading.Thread(target=self._program.eval, args=(env,), name="express-child", daemon=True)
+        child.start()
+        child.join(self._seconds)
+        if child.is_alive():
+            env.set_timed_out()  # the child stops at its next state, as AWS stops a timed-out execution
+            raise EvalTimeoutError(f"an EXPRESS child workflow ran past {EXPRESS_MAX_SECONDS} s")
+
+
 def _eval_job(self: Any, env: Any, job: Any) -> None:
+    time_limit = getattr(self._map_run_record, "child_time_limit", None)
+    if time_limit is not None and not isinstance(job.job_program, _WithinTimeLimit):
+        job.job_program = _WithinTimeLimit(job.job_program, time_limit)
     if not getattr(self._map_run_record, "batched", False):
         _original_eval_job(self, env, job)
         return

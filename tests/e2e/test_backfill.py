@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
+from embedded_aws import clock, lambda_runtime
 from embedded_aws.server import EmbeddedAws
 from support import Cli, Stack, order, product
 
@@ -133,3 +138,33 @@ def test_without_wait_it_starts_the_backfill_and_says_how_to_follow_it(stack: St
     # AND that command shows the backfill's states
     code, out, _ = cli("executions", "show", execution["executionArn"])
     assert code == 0 and "Process every file" in out and "Summarize the backfill" in out
+
+
+@pytest.fixture
+def slow_file() -> Iterator[str]:
+    """Validate and Flatten each take 200 s (of the embedded clock) on this key: one batch then takes > 5 min."""
+    key = "raw/2025/slow.json"
+
+    def take_a_while(function_name: str, event: Any) -> None:
+        if isinstance(event, dict) and event.get("key") == key and "Quarantine" not in function_name:
+            time.sleep(clock.scaled(200))
+
+    lambda_runtime.add_before_invoke(take_a_while)
+    try:
+        yield key
+    finally:
+        lambda_runtime.remove_before_invoke(take_a_while)
+
+
+def test_a_batch_that_runs_longer_than_five_minutes_still_finishes(stack: Stack, cli: Cli, slow_file: str) -> None:
+    # GIVEN three files in one batch, one of which takes 400 s to validate and flatten (an EXPRESS child workflow
+    # lasts at most 300 s: its three files would all count as failed, and every redrive would time out again)
+    load_raw_area(
+        stack, {slow_file: orders_file(0), "raw/2025/a.json": orders_file(1), "raw/2025/b.json": orders_file(2)}
+    )
+    # WHEN they are backfilled
+    code, out, err = cli("backfill", "--prefix", "2025/", "--batch-size", "3", "--wait")
+    # THEN the batch finishes and every file is published
+    assert code == 0, out + err
+    assert "3 files, 3 published (12 rows), 0 quarantined, 0 skipped, 0 gone, 0 failed" in out
+    assert stack.query("SELECT count(*) FROM orders") == [(12,)]

@@ -169,3 +169,36 @@ def test_child_workflows_start_only_if_the_role_may_start_the_state_machine(aws:
     assert execution["status"] == "FAILED"
     assert execution["error"] == "States.Runtime"
     assert f"perform: states:StartExecution on resource: {machine}" in execution["cause"]
+
+
+def waiting_map(execution_type: str, wait_seconds: int) -> Any:
+    """A Distributed Map whose child workflows each wait `wait_seconds` (of the embedded clock)."""
+    definition = distributed_map("arn:aws:lambda:us-east-1:123456789012:function:unused", {"MaxItemsPerBatch": 2})
+    processor = definition["States"]["Each batch"]["ItemProcessor"]
+    processor["ProcessorConfig"]["ExecutionType"] = execution_type
+    processor["States"] = {"Work": {"Type": "Wait", "Seconds": wait_seconds, "End": True}}
+    return definition
+
+
+@pytest.mark.parametrize(
+    ("execution_type", "wait_seconds", "ends"),
+    [("EXPRESS", 320, "timed out"), ("EXPRESS", 100, "succeeded"), ("STANDARD", 320, "succeeded")],
+)
+def test_an_express_child_workflow_lasts_at_most_five_minutes(
+    aws: Any, execution_type: str, wait_seconds: int, ends: str
+) -> None:
+    # GIVEN 3 files in batches of 2, and child workflows that each take `wait_seconds`
+    files(aws, ["raw/a.json", "raw/b.json", "raw/c.json"])
+    machine = aws.state_machine(f"children-{execution_type}-{wait_seconds}", waiting_map(execution_type, wait_seconds))
+    # WHEN it runs (no failure tolerated)
+    execution = aws.run_to_end(machine, {"prefix": "raw/", "tolerated": 0}, timeout=30)
+    counts = map_run(aws, execution["executionArn"])["itemCounts"]
+    if ends == "timed out":
+        # THEN EXPRESS children past 300 s are stopped, as on AWS: their items time out and the Map fails
+        assert (counts["timedOut"], counts["succeeded"]) == (3, 0), counts
+        assert execution["status"] == "FAILED"
+        assert execution["error"] == "States.ExceedToleratedFailureThreshold"
+    else:
+        # THEN within 5 minutes, or as STANDARD children (no such limit), every item succeeds
+        assert (counts["timedOut"], counts["succeeded"]) == (0, 3), counts
+        assert execution["status"] == "SUCCEEDED", execution
