@@ -1,8 +1,9 @@
-"""Reading template.yaml and resolving the intrinsic functions the stack uses (Ref, Sub, GetAtt, Join, Select)."""
+"""Reading template.yaml and resolving the intrinsics the stack uses (Ref, Sub, GetAtt, Join, Select, Split)."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,13 @@ def load_template(path: Path) -> dict[str, Any]:
     return document
 
 
+def stack_id(stack_name: str, region: str) -> str:
+    """The stack's ARN, as CloudFormation's `AWS::StackId`; its last part is a UUID unique to the stack (here
+    derived from the stack's name and region, so that a redeployment resolves the same names)."""
+    unique = uuid.uuid5(uuid.NAMESPACE_URL, f"cloudformation:{region}:{stack_name}")
+    return f"arn:aws:cloudformation:{region}:{ACCOUNT_ID}:stack/{stack_name}/{unique}"
+
+
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
@@ -62,6 +70,7 @@ class Resolver:
             "AWS::Region": self.region,
             "AWS::Partition": "aws",
             "AWS::StackName": self.stack_name,
+            "AWS::StackId": stack_id(self.stack_name, self.region),
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::NoValue": "",
         }
@@ -86,6 +95,9 @@ class Resolver:
             if name == "Fn::Select":
                 index, items = argument
                 return self.resolve(items)[int(self.resolve(index))]
+            if name == "Fn::Split":
+                delimiter, text = argument
+                return str(self.resolve(text)).split(delimiter)
             if name.startswith("Fn::"):
                 raise NotImplementedError(f"intrinsic function {name} is not supported by the embedded deployer")
         return {key: self.resolve(value) for key, value in node.items()}

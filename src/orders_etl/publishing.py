@@ -80,6 +80,8 @@ def publish(
             staged[key] = parquet_key(
                 f"{settings.manifest_prefix}{STAGING}", dt, stem if index == 0 else f"{stem}-{index}"
             )
+            # Over 8 MiB this is a multipart upload; if it fails, s3transfer aborts it (the role allows
+            # s3:AbortMultipartUpload on the staging area), so no parts stay stored and billed.
             s3.upload_file(str(path), bucket, staged[key])
     # Only whole files reach the table, and only once every one is uploaded: a failure above leaves nothing there.
     for key, staging in staged.items():

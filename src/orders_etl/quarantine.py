@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
+
+from boto3.s3.transfer import TransferConfig
 
 from orders_etl.errors import parse_problems
 from orders_etl.output_keys import quarantine_key, report_key
 from orders_etl.s3_objects import head_object_or_none
 from orders_etl.settings import PipelineSettings
 from orders_etl.source_files import SourceVersion
+
+# CopyObject copies a source of at most 5 GiB; S3 refuses a larger one (400 InvalidRequest): it moves in parts.
+COPY_OBJECT_MAX_BYTES: Final = 5 * 1024**3
+# UploadPartCopy parts (S3: 5 MiB to 5 GiB, at most 10,000; s3transfer enlarges them past 2.5 TiB), copied server
+# side 10 at a time: at ~50 MB/s per copy request one part takes ~5 s, well within the SDK's 60 s read timeout.
+MULTIPART_COPY_PART_BYTES: Final = 256 * 1024**2
+MULTIPART_COPY_CONCURRENCY: Final = 10  # botocore's default connection pool holds 10
 
 
 def error_message(cause: str) -> str:
@@ -56,9 +65,10 @@ def quarantine_file(
     bucket = settings.data_bucket
     target = quarantine_key(source_key, settings.raw_prefix, settings.quarantine_prefix)
     report = report_key(target)
-    if _exists(s3, bucket, source_key, version):
+    head = head_object_or_none(s3, bucket, source_key, version.version_id)
+    if head is not None:
         source = {"Bucket": bucket, "Key": source_key, **version.version_arguments()}
-        s3.copy_object(Bucket=bucket, Key=target, CopySource=source)
+        copy_any_size(s3, source, bucket, target, int(head["ContentLength"]))
         body = json.dumps(build_report(source_key, target, error, execution_arn), indent=2).encode()
         s3.put_object(Bucket=bucket, Key=report, Body=body, ContentType="application/json")
         s3.delete_object(Bucket=bucket, Key=source_key, **version.version_arguments())
@@ -67,5 +77,20 @@ def quarantine_file(
     return {"quarantined_key": target, "report_key": report}
 
 
-def _exists(s3: Any, bucket: str, key: str, version: SourceVersion | None = None) -> bool:
-    return head_object_or_none(s3, bucket, key, version.version_id if version else None) is not None
+def copy_any_size(s3: Any, source: dict[str, str], bucket: str, key: str, size: int) -> None:
+    """Copy `source` (bucket, key, version) of `size` bytes to `key`: one CopyObject up to S3's limit, else a
+    multipart copy of that version (boto3's managed copy: UploadPartCopy of each byte range in parallel, each
+    guarded by the source's ETag; a failure aborts the upload, so no incomplete upload keeps its parts)."""
+    if size <= COPY_OBJECT_MAX_BYTES:
+        s3.copy_object(Bucket=bucket, Key=key, CopySource=source)
+        return
+    config = TransferConfig(
+        multipart_threshold=COPY_OBJECT_MAX_BYTES,
+        multipart_chunksize=MULTIPART_COPY_PART_BYTES,
+        max_concurrency=MULTIPART_COPY_CONCURRENCY,
+    )
+    s3.copy(source, bucket, key, Config=config)
+
+
+def _exists(s3: Any, bucket: str, key: str) -> bool:
+    return head_object_or_none(s3, bucket, key) is not None

@@ -96,3 +96,21 @@ def test_the_commands_read_a_missing_report_as_none(s3: tuple[Any, Stubber]) -> 
     )
     # WHEN `orders-etl quarantine show` reads it THEN there is no report
     assert read_report(client, BUCKET, QUARANTINED) is None
+
+
+def test_a_file_of_exactly_5_gib_moves_with_one_copy_object(s3: tuple[Any, Stubber]) -> None:
+    client, stubber = s3
+    # GIVEN the version to move is 5 GiB, the most CopyObject copies (S3 refuses a larger source)
+    stubber.add_response(
+        "head_object", {"ContentLength": 5 * 1024**3}, {"Bucket": BUCKET, "Key": SOURCE, "VersionId": "v1"}
+    )
+    source = {"Bucket": BUCKET, "Key": SOURCE, "VersionId": "v1"}
+    stubber.add_response("copy_object", {}, {"Bucket": BUCKET, "Key": QUARANTINED, "CopySource": source})
+    stubber.add_response(
+        "put_object",
+        {},
+        {"Bucket": BUCKET, "Key": QUARANTINED + ".error.json", "Body": ANY, "ContentType": "application/json"},
+    )
+    stubber.add_response("delete_object", {}, {"Bucket": BUCKET, "Key": SOURCE, "VersionId": "v1"})
+    # WHEN it is quarantined THEN one CopyObject moves it, then the report, then the delete of that version
+    quarantine_file(client, SETTINGS, SOURCE, ERROR, EXECUTION, SourceVersion("v1"))
