@@ -1,7 +1,9 @@
-"""Fault injection for the embedded AWS: make a function raise a named error for its next N invocations.
+"""Fault injection for the embedded AWS: make a function raise a named error, or run slow, for its next N invocations.
 
 The error reaches the state machine under exactly that name (e.g. `Lambda.TooManyRequestsException`, or any
-system error), so Retry and Catch behave as they would on AWS for that error name.
+system error), so Retry and Catch behave as they would on AWS for that error name. A delay (`sleep=SECONDS` in
+place of the error) runs inside the handler's timed call at the embedded clock's scale: past the function's
+Timeout, the call fails with `Sandbox.Timedout` as on AWS (lambda_runtime).
 
 With a control file, other processes set and clear faults while the endpoint runs (`orders-etl local fail`):
 the injector rereads the file when it changed and writes the remaining counts back.
@@ -17,21 +19,40 @@ from typing import Any
 
 from embedded_aws import lambda_runtime
 
+SLEEP = "sleep="  # `sleep=SECONDS` in place of an error name: a delay, in the function's (AWS) seconds
+
 
 @dataclass
 class _Fault:
     function: str
-    error: str
+    error: str  # an error name, or sleep=SECONDS
     remaining: int | None  # None: until cleared
 
 
+def delay_of(error: str) -> float | None:
+    """The seconds of a `sleep=SECONDS` fault; None for an error name."""
+    return float(error.removeprefix(SLEEP)) if error.startswith(SLEEP) else None
+
+
 def parse_fault(text: str) -> tuple[str, str, int | None]:
-    """`FUNCTION=ERROR[:COUNT]` -> (function, error, count or None for "until cleared")."""
+    """`FUNCTION=ERROR[:COUNT]` or `FUNCTION=sleep=SECONDS[:COUNT]` -> (function, error, count or None for "until
+    cleared")."""
     function, equals, error_and_count = text.partition("=")
     error, _, count = error_and_count.partition(":")
-    if not (function and equals and error) or (count and not count.isdigit()):
-        raise ValueError(f"{text!r}: expected FUNCTION_OR_STATE=ERROR[:COUNT], e.g. FlattenOrders=ConnectionError:3")
+    if not (function and equals and error) or (count and not count.isdigit()) or not _valid_delay(error):
+        raise ValueError(
+            f"{text!r}: expected FUNCTION_OR_STATE=ERROR[:COUNT] or FUNCTION_OR_STATE=sleep=SECONDS[:COUNT], "
+            "e.g. FlattenOrders=ConnectionError:3 or 'Validate order file=sleep=1000'"
+        )
     return function, error, int(count) if count else None
+
+
+def _valid_delay(error: str) -> bool:
+    try:
+        delay = delay_of(error)
+    except ValueError:
+        return False
+    return delay is None or delay >= 0
 
 
 def read_fault_file(path: Path) -> list[dict[str, Any]]:
@@ -64,6 +85,11 @@ class FaultInjector:
         with self._lock:
             self._faults.append(_Fault(function, error, count))
 
+    def delay(self, function: str, seconds: float, count: int | None = None) -> None:
+        """Calls of functions whose name contains `function` first spend `seconds` (function time, so a
+        delay past the function's Timeout makes the call time out), for `count` calls (None: until cleared)."""
+        self.fail(function, f"{SLEEP}{seconds:g}", count)
+
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
@@ -80,6 +106,10 @@ class FaultInjector:
                     self._faults.remove(fault)
                 self._write_control_file()
             self.injected[function_name] = self.injected.get(function_name, 0) + 1
+        delay = delay_of(fault.error)
+        if delay is not None:
+            lambda_runtime.pause(delay)  # outside the lock: other functions' faults are not held up
+            return
         raise type(fault.error, (Exception,), {})(f"injected fault: {fault.error}")
 
     def _read_control_file(self) -> None:

@@ -9,10 +9,19 @@ credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN): its h
 anew whenever those change, with a fresh default boto3 session, so its module-level clients sign as that role
 and no other. A raised exception comes back as a Lambda error document whose `errorType` is the class name,
 which is what Retry and Catch in the state machine match.
+
+The function's Timeout holds as on AWS: the handler runs on a worker thread; past the timeout it is stopped (an
+exception raised in its thread, waited for until it has unwound, before the environment is restored) and the call
+fails with AWS's `Sandbox.Timedout` document; the next call imports the handler anew, as Lambda starts a new
+runtime after a timeout. A call's time is its real time plus the full length of the delays it spent in `pause`
+(which sleeps them at the embedded clock's scale, as Wait states are): an injected delay of 1,000 s times out a
+900 s function after 9 real seconds at scale 0.01, while real work, not compressed, is never cut short by it.
+The import (Lambda's init phase, limited apart) is outside the timeout.
 """
 
 from __future__ import annotations
 
+import ctypes
 import importlib.util
 import io
 import json
@@ -27,14 +36,14 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
 from moto.awslambda.models import LambdaFunction
 
-from embedded_aws import iam_enforcement, service_roles
+from embedded_aws import clock, iam_enforcement, service_roles
 from embedded_aws.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY
 
 _lock = threading.RLock()
@@ -45,6 +54,13 @@ _imports = 0
 _code_root = Path(tempfile.mkdtemp(prefix="embedded-lambda-"))
 _endpoint_url = ""
 _original_invoke = LambdaFunction._invoke_lambda
+logger = logging.getLogger(__name__)
+
+TIMEOUT_ERROR = "Sandbox.Timedout"  # the errorType Lambda reports for an invocation past its Timeout
+_POLL_SECONDS = 0.02  # how often the deadline is checked (delays in `pause` move it closer)
+# A thread can only be asked to stop: the exception lands when it next runs Python code (a DuckDB query in C++
+# first returns). Asked again every second, for at most this long; Lambda kills the whole runtime instead.
+_UNWIND_SECONDS = 30.0
 
 
 class _StdoutAtWriteTime(io.TextIOBase):
@@ -76,6 +92,42 @@ _before_invoke: list[BeforeInvoke] = []
 
 
 @dataclass
+class CallClock:
+    """The time of one handler call as the function sees it: real seconds plus what `pause` compressed."""
+
+    timeout: float  # the function's Timeout, seconds
+    started: float = field(default_factory=time.monotonic)
+    compressed: float = 0.0  # seconds the paused delays stood for beyond the real seconds they took
+
+    def remaining(self) -> float:
+        return self.timeout - (time.monotonic() - self.started + self.compressed)
+
+
+_current_call: CallClock | None = None  # calls are serialised by _lock
+
+
+def pause(seconds: float) -> None:
+    """Spend `seconds` of the running call's time, sleeping them at the embedded clock's scale: the call's
+    timeout counts them in full. Short steps, so that a timeout stops the sleeper at once."""
+    call, real = _current_call, clock.scaled(seconds)
+    compression = seconds / real - 1 if real > 0 else 0.0
+    before = call.compressed if call else 0.0
+    began = time.monotonic()
+    while (slept := time.monotonic() - began) < real:
+        time.sleep(min(real - slept, 0.01))
+        if call is not None:  # an oversleep (GIL, scheduler) is real time: it is not compressed
+            call.compressed = before + min(time.monotonic() - began, real) * compression
+
+
+class _StopHandler(BaseException):
+    """Raised in a handler's thread past its timeout; not an Exception, so handler code does not catch it."""
+
+
+class _TimedOut(Exception):
+    pass
+
+
+@dataclass
 class LambdaContext:
     """The attributes of the Lambda context object that handlers and Powertools read."""
 
@@ -86,10 +138,10 @@ class LambdaContext:
     aws_request_id: str
     log_group_name: str
     log_stream_name: str
-    deadline: float
+    call_clock: CallClock
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
+        return max(0, int(self.call_clock.remaining() * 1000))
 
 
 # Function name -> how long each call of its handler took, in seconds (the lock wait excluded).
@@ -117,7 +169,6 @@ def remove_before_invoke(hook: BeforeInvoke) -> None:
 
 def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
     payload = json.loads(event) if isinstance(event, str | bytes) and event else (event or {})
-    context = _context_for(self)
     try:
         credentials = _role_credentials(self)
     except service_roles.RoleNotAssumable as error:
@@ -125,16 +176,16 @@ def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bo
         refusal = {"errorType": "InvalidParameterValueException", "errorMessage": str(error)}
         return json.dumps(refusal), True, str(error)
     with _lock, _function_environment(self, credentials), _package_on_path(_code_dir(self)):
+        context = _context_for(self)
         try:
-            for hook in _before_invoke:
-                hook(self.function_name, payload)
-            handler = _load_handler(self, credentials.access_key_id)
-            started = time.perf_counter()
-            try:
-                result = handler(payload, context)
-            finally:
-                # Billed duration on AWS is the handler's time: recorded per function for cost estimates.
-                handler_seconds.setdefault(self.function_name, []).append(time.perf_counter() - started)
+            handler = _load_handler(self, credentials.access_key_id)  # the init phase: outside the timeout
+            result = _timed_call(self, handler, payload, context)
+        except _TimedOut:
+            _forget_handler(self)  # Lambda starts a new runtime after a timeout: the next call is a cold start
+            seconds = float(self.timeout)
+            message = f"RequestId: {context.aws_request_id} Error: Task timed out after {seconds:.2f} seconds"
+            # AWS's document has these two keys only: the runtime was stopped, the handler raised nothing.
+            return json.dumps({"errorMessage": message, "errorType": TIMEOUT_ERROR}), True, message
         except Exception as error:  # the Lambda runtime reports every exception as the function's error
             document = {
                 "errorType": type(error).__name__,
@@ -146,6 +197,70 @@ def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bo
     return json.dumps(result, default=str), False, ""
 
 
+def _timed_call(
+    function: LambdaFunction, handler: Callable[[Any, Any], Any], payload: Any, context: LambdaContext
+) -> Any:
+    global _current_call
+
+    def call() -> Any:
+        for hook in _before_invoke:  # inside the timed call: an injected delay counts against the timeout
+            hook(function.function_name, payload)
+        return handler(payload, context)
+
+    context.call_clock = _current_call = CallClock(float(function.timeout))  # the timeout runs from here
+    started = time.perf_counter()
+    try:
+        return _run_until_timeout(function.function_name, call, context.call_clock)
+    finally:
+        _current_call = None
+        # Billed duration on AWS is the handler's time: recorded per function for cost estimates.
+        handler_seconds.setdefault(function.function_name, []).append(time.perf_counter() - started)
+
+
+def _run_until_timeout(name: str, call: Callable[[], Any], call_clock: CallClock) -> Any:
+    """`call()` on a worker thread; _TimedOut once `call_clock` has run out, after the thread has unwound."""
+    outcome: list[tuple[bool, Any]] = []
+
+    def target() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as error:  # the handler's exception goes to the caller; _StopHandler ends here
+            outcome.append((False, error))
+
+    worker = threading.Thread(target=target, name=f"lambda:{name}", daemon=True)
+    worker.start()
+    while worker.is_alive() and (remaining := call_clock.remaining()) > 0:
+        worker.join(min(remaining, _POLL_SECONDS))
+    if worker.is_alive():
+        _stop(worker)
+        raise _TimedOut
+    succeeded, value = outcome[0]
+    if succeeded:
+        return value
+    raise value
+
+
+def _stop(worker: threading.Thread) -> None:
+    """Raise _StopHandler in the worker until it has ended, so nothing of the call outlives its environment."""
+    give_up = time.monotonic() + _UNWIND_SECONDS
+    while worker.is_alive() and time.monotonic() < give_up:
+        assert worker.ident is not None
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(_StopHandler))
+        worker.join(1.0)
+    if worker.is_alive():
+        logger.warning(
+            "%s still running %.0f s after its timeout; its environment is restored anyway",
+            worker.name,
+            _UNWIND_SECONDS,
+        )
+
+
+def _forget_handler(function: LambdaFunction) -> None:
+    cached = _handlers.pop((function.function_arn, function.code_sha_256), None)
+    if cached is not None:
+        sys.modules.pop(cached[1], None)
+
+
 def _context_for(function: LambdaFunction) -> LambdaContext:
     return LambdaContext(
         function_name=function.function_name,
@@ -155,7 +270,7 @@ def _context_for(function: LambdaFunction) -> LambdaContext:
         aws_request_id=str(uuid.uuid4()),
         log_group_name=f"/aws/lambda/{function.function_name}",
         log_stream_name=time.strftime("%Y/%m/%d/[$LATEST]embedded"),
-        deadline=time.monotonic() + float(function.timeout),
+        call_clock=CallClock(float(function.timeout)),
     )
 
 

@@ -33,13 +33,25 @@ def error_message(cause: str) -> str:
     return str(cause)
 
 
+# Lambda's error for a call past the function's Timeout; validate and flatten retry it once, then quarantine.
+TIMED_OUT = "Sandbox.Timedout"
+TIMED_OUT_ADVICE = (
+    "Validate and flatten are sized so that the slowest path finishes a file of MaxFileBytes within 2/3 of their "
+    "Timeout (docs/limits.md); this file did not, twice. Give the function more CPU (ValidateMemorySize "
+    "or FlattenMemorySize: CPU grows with memory) or split the file, then replay it unchanged."
+)
+
+
 def build_report(source_key: str, quarantined: str, error: dict[str, Any], execution_arn: str) -> dict[str, Any]:
     message = error_message(error.get("Cause", ""))
     problems = parse_problems(message)
+    error_type = error.get("Error", "Unknown")
+    if error_type == TIMED_OUT:  # Lambda's message starts with "RequestId: <id> Error: "
+        message = f"timed out twice: {message.rpartition('Error: ')[2]}. {TIMED_OUT_ADVICE}"
     return {
         "source_key": source_key,
         "quarantined_key": quarantined,
-        "error_type": error.get("Error", "Unknown"),
+        "error_type": error_type,
         "message": message.splitlines()[0] if message else "",
         "problems": [
             {"position": p.position, "field": p.field, "value": p.value, "expected": p.expected} for p in problems

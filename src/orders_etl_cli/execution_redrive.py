@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from orders_etl.quarantine import TIMED_OUT
 from orders_etl_cli.execution_search import ExecutionRow
 
 DATA_ERRORS = ("InvalidOrderFile", "FileTooLarge")
@@ -62,6 +63,10 @@ def redrive_executions(
 def why_not_redrive(sfn: Any, row: ExecutionRow, fail_states: set[str]) -> str | None:
     if row.error in DATA_ERRORS:
         return f"{row.error}: the file is in quarantine; fix it, then `orders-etl quarantine replay`"
+    # Validate and flatten quarantine a file that timed out twice, then end in the Fail state with the timeout;
+    # any other task's timeout fails in place, redrivable.
+    if row.error == TIMED_OUT and row.failed_state in fail_states:
+        return f"{row.error} twice: the file is in quarantine; its report says what to do before a replay"
     if row.failed_state in fail_states:
         return f"ended in the Fail state {row.failed_state!r} ({row.error}): a redrive would fail again"
     described = sfn.describe_execution(executionArn=row.arn)

@@ -1,4 +1,5 @@
-"""`orders-etl local fail`: make a step of the running embedded AWS raise an error, for COUNT calls or until cleared.
+"""`orders-etl local fail`: make a step of the running embedded AWS raise an error (or spend time: `sleep=SECONDS`),
+for COUNT calls or until cleared.
 
 Faults live in a control file beside the stack outputs, which the endpoint rereads on every function call.
 A state name (`Flatten to Parquet`) is turned into the name of the function that state calls.
@@ -10,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from embedded_aws.faults import parse_fault, read_fault_file, write_fault_file
+from embedded_aws.faults import delay_of, parse_fault, read_fault_file, write_fault_file
 
 
 def fault_file(outputs_file: Path) -> Path:
@@ -47,7 +48,9 @@ def describe_faults(faults: list[dict[str, Any]]) -> str:
     lines = []
     for fault in faults:
         times = "until cleared" if fault["remaining"] is None else f"for {fault['remaining']} more call(s)"
-        lines.append(f"{fault['function']} raises {fault['error']} {times}")
+        delay = delay_of(fault["error"])
+        does = f"raises {fault['error']}" if delay is None else f"sleeps {delay:g} s before its work"
+        lines.append(f"{fault['function']} {does} {times}")
     return "\n".join(lines)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orders_etl.output_keys import report_key
-from orders_etl.quarantine import error_message
+from orders_etl.quarantine import TIMED_OUT, error_message
 from orders_etl.s3_objects import head_object_or_none
 from orders_etl_cli.arguments import positive_int
 from orders_etl_cli.execution_redrive import DATA_ERRORS
@@ -153,7 +153,7 @@ def _print_outcome(stack: StackContext, area: QuarantineArea, replay: Replay, ex
         return 0
     message = error_message(execution.get("cause", "")).split("\n", 1)[0]
     print(f"{status}: execution {name}: {execution.get('error', '')}: {message}")
-    if execution.get("error") in DATA_ERRORS and head_object_or_none(
+    if execution.get("error") in (*DATA_ERRORS, TIMED_OUT) and head_object_or_none(
         stack.client("s3"), area.bucket, report_key(replay.quarantined_key)
     ):
         print(f"quarantined again; the new report is {area.url(report_key(replay.quarantined_key))}")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
-from embedded_aws.faults import FaultInjector, parse_fault, read_fault_file, write_fault_file
+from embedded_aws import clock
+from embedded_aws.faults import FaultInjector, delay_of, parse_fault, read_fault_file, write_fault_file
+from orders_etl_cli.local_faults import describe_faults
 
 
 def raised(injector: FaultInjector, function: str) -> str | None:
@@ -71,13 +74,39 @@ def test_faults_from_a_control_file_are_read_when_it_changes_and_counted_down_in
     [
         ("FlattenOrders=ConnectionError:3", ("FlattenOrders", "ConnectionError", 3)),
         ("Flatten to Parquet=Lambda.ServiceException", ("Flatten to Parquet", "Lambda.ServiceException", None)),
+        ("Validate order file=sleep=1000:1", ("Validate order file", "sleep=1000", 1)),
+        ("FlattenOrders=sleep=2.5", ("FlattenOrders", "sleep=2.5", None)),
     ],
 )
 def test_fault_specs_parse(text: str, parsed: tuple[str, str, int | None]) -> None:
     assert parse_fault(text) == parsed
 
 
-@pytest.mark.parametrize("text", ["Flatten", "=Error", "F=", "F=E:x"])
+@pytest.mark.parametrize("text", ["Flatten", "=Error", "F=", "F=E:x", "F=sleep=", "F=sleep=soon", "F=sleep=-1"])
 def test_malformed_fault_specs_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="expected FUNCTION_OR_STATE=ERROR"):
         parse_fault(text)
+
+
+def test_a_delay_fault_spends_that_time_at_the_clock_s_scale_and_raises_nothing() -> None:
+    # GIVEN flatten is made slow for one call (the scale is the session's, or 1.0 outside an embedded AWS)
+    injector = FaultInjector()
+    injector.delay("FlattenOrders", 0.5, count=1)
+    assert delay_of("sleep=0.5") == 0.5 and delay_of("ConnectionError") is None
+
+    # WHEN flatten is called twice
+    started = time.monotonic()
+    first = raised(injector, "orders-etl-FlattenOrdersFunction")
+    took = time.monotonic() - started
+
+    # THEN the first call spent the delay (scaled) and went on to its work; the second was not delayed
+    assert first is None
+    assert took >= clock.scaled(0.5)
+    assert injector.injected == {"orders-etl-FlattenOrdersFunction": 1}
+    assert raised(injector, "orders-etl-FlattenOrdersFunction") is None
+    assert injector.injected == {"orders-etl-FlattenOrdersFunction": 1}
+
+
+def test_local_fail_describes_a_delay() -> None:
+    faults = [{"function": "orders-etl-ValidateOrderFileFunction", "error": "sleep=1000", "remaining": None}]
+    assert describe_faults(faults) == "orders-etl-ValidateOrderFileFunction sleeps 1000 s before its work until cleared"

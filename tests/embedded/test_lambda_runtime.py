@@ -6,12 +6,15 @@ import contextlib
 import io
 import json
 import os
+import re
+import threading
+import time
 import uuid
 from typing import Any
 
 import pytest
 
-from embedded_aws import lambda_runtime
+from embedded_aws import clock, lambda_runtime
 
 HANDLER = """
 import os
@@ -243,3 +246,111 @@ def test_a_logger_made_at_import_writes_to_the_stdout_of_each_call(aws: Any) -> 
         invoke(aws, name, {"n": 2})
     # THEN each call's line went to the stdout of its own time, and nothing wrote to the closed one
     assert second.getvalue() == "call 2\n"
+
+
+# Works in steps (as real work does) and records each in a file; the module token tells one import from the next.
+SLOW_HANDLER = """
+import time
+import uuid
+
+from embedded_aws import lambda_runtime
+
+TOKEN = uuid.uuid4().hex  # new at every import of this module
+
+
+def lambda_handler(event, context):
+    if event.get("pause"):
+        before = context.get_remaining_time_in_millis()
+        lambda_runtime.pause(event["pause"])
+        return {"before_ms": before, "after_ms": context.get_remaining_time_in_millis()}
+    for _ in range(int(event.get("steps", 0))):
+        time.sleep(0.01)
+        with open(event["ticks"], "a") as ticks:
+            ticks.write(".")
+    return {"token": TOKEN}
+"""
+
+
+@pytest.fixture
+def slow(aws: Any) -> str:
+    name = f"slow-{uuid.uuid4().hex[:8]}"
+    aws.function(name, {"app.py": SLOW_HANDLER}, variables={"GREETING": "from the slow one"}, timeout=1)
+    return name
+
+
+def test_a_handler_past_its_timeout_is_stopped_and_fails_as_on_aws(aws: Any, slow: str, tmp_path: Any) -> None:
+    # GIVEN a function with a 1 s Timeout that has run once (its module is imported: a warm start follows)
+    _, first = invoke(aws, slow, {})
+    _, warm = invoke(aws, slow, {})
+    assert warm["token"] == first["token"]
+    before = dict(os.environ)
+
+    # WHEN a call works for 3 s, in steps
+    ticks = tmp_path / "ticks"
+    response, error = invoke(aws, slow, {"steps": 300, "ticks": str(ticks)})
+
+    # THEN it fails after 1 s with Lambda's timeout document: AWS's error name and message, nothing else
+    assert response.get("FunctionError")
+    assert set(error) == {"errorType", "errorMessage"}
+    assert error["errorType"] == "Sandbox.Timedout"
+    assert re.fullmatch(r"RequestId: [0-9a-f-]{36} Error: Task timed out after 1\.00 seconds", error["errorMessage"])
+    # AND the handler was stopped, not left running: no thread of it is alive and it works no more
+    assert not [thread for thread in threading.enumerate() if thread.name == f"lambda:{slow}"]
+    done = len(ticks.read_text())
+    assert 0 < done < 300
+    time.sleep(0.2)
+    assert len(ticks.read_text()) == done
+    # AND the function's environment is gone from the process
+    assert dict(os.environ) == before
+    # AND the next call is a cold start (Lambda replaces the runtime after a timeout)
+    _, after = invoke(aws, slow, {})
+    assert after["token"] != first["token"]
+
+
+def test_paused_time_counts_in_full_against_the_timeout_and_the_time_remaining(aws: Any) -> None:
+    # GIVEN a function with a 60 s Timeout that pauses (as an injected delay does) at the embedded clock's scale
+    name = f"pausing-{uuid.uuid4().hex[:8]}"
+    aws.function(name, {"app.py": SLOW_HANDLER}, timeout=60)
+
+    # WHEN it pauses 30 s of function time
+    started = time.monotonic()
+    _, result = invoke(aws, name, {"pause": 30})
+
+    # THEN the context counts the 30 s in full, though the pause took only a fraction of them in real time
+    assert 59_000 < result["before_ms"] <= 60_000
+    assert 29_000 < result["after_ms"] <= 30_000
+    assert time.monotonic() - started < 30 * clock.scaled(1.0) + 5
+
+    # AND a pause past the timeout ends the call with Sandbox.Timedout after the scaled 60 s
+    _, error = invoke(aws, name, {"pause": 1000})
+    assert error["errorType"] == "Sandbox.Timedout"
+    assert error["errorMessage"].endswith("Error: Task timed out after 60.00 seconds")
+
+
+def test_a_state_machine_sees_the_timeout_under_its_aws_name(aws: Any) -> None:
+    # GIVEN a task that retries Sandbox.Timedout once, then catches it, on a function that always times out
+    name = f"pausing-{uuid.uuid4().hex[:8]}"
+    arn = aws.function(name, {"app.py": SLOW_HANDLER}, timeout=5)
+    retry = {"ErrorEquals": ["Sandbox.Timedout"], "IntervalSeconds": 1, "MaxAttempts": 1}
+    catch = {"ErrorEquals": ["Sandbox.Timedout"], "ResultPath": "$.error", "Next": "Caught"}
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": arn, "Payload": {"pause": 100}},
+        "Retry": [retry],
+        "Catch": [catch],
+        "End": True,
+    }
+    definition = {"StartAt": "Slow", "States": {"Slow": task, "Caught": {"Type": "Pass", "End": True}}}
+    machine = aws.state_machine(f"timeouts-{name}", definition)
+
+    # WHEN it runs
+    described = aws.run_to_end(machine, {})
+
+    # THEN both attempts failed with Sandbox.Timedout, Lambda's document as the cause, and the Catch took it
+    assert described["status"] == "SUCCEEDED"
+    history = aws.client("stepfunctions").get_execution_history(executionArn=described["executionArn"])["events"]
+    failures = [event["taskFailedEventDetails"] for event in history if event["type"] == "TaskFailed"]
+    assert [failure["error"] for failure in failures] == ["Sandbox.Timedout"] * 2
+    assert json.loads(failures[0]["cause"])["errorMessage"].endswith("Task timed out after 5.00 seconds")
+    assert json.loads(described["output"])["error"]["Error"] == "Sandbox.Timedout"

@@ -39,6 +39,12 @@ def mutations() -> dict[str, Mutation]:
     found["one attempt fewer in flatten"] = lambda s: retry(s, TASKS[1]).update(MaxAttempts=5)
     found["slower backoff growth in validate"] = lambda s: retry(s, TASKS[0]).update(BackoffRate=1.5)
     found["no backoff cap in flatten"] = lambda s: retry(s, TASKS[1]).pop("MaxDelaySeconds")
+    timeout_retry = lambda s, t: next(r for r in s[t]["Retry"] if r["ErrorEquals"] == ["Sandbox.Timedout"])  # noqa: E731
+    found["stop retrying timeouts in validate"] = lambda s: s[TASKS[0]]["Retry"].remove(timeout_retry(s, TASKS[0]))
+    found["retry timeouts more in flatten"] = lambda s: timeout_retry(s, TASKS[1]).update(MaxAttempts=2)
+    found["stop catching timeouts in validate"] = lambda s: s[TASKS[0]].update(
+        Catch=[c for c in s[TASKS[0]]["Catch"] if c["ErrorEquals"] != ["Sandbox.Timedout"]]
+    )
     found["never crawl again after a stale crawl"] = lambda s: s["Crawl finished?"]["Choices"].pop(1)
     found["no poll limit"] = lambda s: s["Crawl finished?"]["Choices"].pop(3)
     return found

@@ -251,3 +251,51 @@ def test_every_lambda_task_has_the_same_retry_and_catch_policy() -> None:
     assert all(s["Retry"] == lambda_tasks["Validate order file"]["Retry"] for s in lambda_tasks.values())
     assert states["Validate order file"]["Catch"] == states["Flatten to Parquet"]["Catch"]
     assert all("Catch" not in lambda_tasks[name] for name in ("Start crawl", "Check crawl", "Quarantine the file"))
+
+
+# The Retry entry for Lambda's timeout: one more attempt after 2 s (no jitter), then the Catch (validate, flatten)
+# or a failure in place (every other task).
+TIMEOUT_BACKOFF = [2]
+
+
+def test_validate_that_times_out_twice_quarantines_the_file_with_the_timeout_as_the_reason(engine: Engine) -> None:
+    # GIVEN validate runs past its Timeout on both attempts (Lambda reports Sandbox.Timedout)
+    run = Run(engine, "ValidateTimesOutTwice")
+    thrown = mocked("ValidateTimesOutTwice", "Validate order file", 1)["Throw"]
+
+    # THEN the timeout is retried once, then caught: the file is quarantined and the execution fails with it
+    assert run.path == ["Validate order file", "Quarantine the file", "Reject the file"]
+    (validate,) = run.visits("Validate order file")
+    assert (validate.attempts, validate.failures) == (2, 2)
+    run.assert_backoff("Validate order file", TIMEOUT_BACKOFF)
+    assert run.description["status"] == "FAILED"
+    assert (run.description["error"], run.description["cause"]) == ("Sandbox.Timedout", thrown["Cause"])
+    # AND the quarantine step got the timeout as the reason (its report explains it)
+    (sent,) = run.task_parameters("Quarantine the file")
+    assert sent["Payload"]["error"] == {"Error": "Sandbox.Timedout", "Cause": thrown["Cause"]}
+
+
+def test_flatten_that_times_out_once_is_retried_and_the_file_is_published(engine: Engine) -> None:
+    # GIVEN flatten runs past its Timeout once, then finishes
+    run = Run(engine, "FlattenTimesOutOnceThenSucceeds")
+
+    # THEN it is retried once after 2 s and the execution goes on to the crawl and succeeds, nothing quarantined
+    assert run.description["status"] == "SUCCEEDED"
+    assert run.path == [*PROCESS, "Start crawl", *ONE_CHECK, *ONE_CHECK, "Table updated"]
+    (flatten,) = run.visits("Flatten to Parquet")
+    assert (flatten.attempts, flatten.failures) == (2, 1)
+    run.assert_backoff("Flatten to Parquet", TIMEOUT_BACKOFF)
+    assert run.output()["flatten"]["rows"] == 4
+
+
+def test_quarantine_that_times_out_twice_fails_in_place_for_a_redrive(engine: Engine) -> None:
+    # GIVEN a bad file, and a quarantine step that runs past its Timeout on both attempts
+    run = Run(engine, "QuarantineTimesOutTwice")
+    thrown = mocked("QuarantineTimesOutTwice", "Quarantine the file", 1)["Throw"]
+
+    # THEN the execution fails at the quarantine step with the timeout (no Catch there): a redrive resumes it
+    assert run.description["status"] == "FAILED"
+    assert (run.description["error"], run.description["cause"]) == ("Sandbox.Timedout", thrown["Cause"])
+    assert run.path == ["Validate order file", "Quarantine the file"]
+    (quarantine,) = run.visits("Quarantine the file")
+    assert (quarantine.attempts, quarantine.failures) == (2, 2)

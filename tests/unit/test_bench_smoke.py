@@ -62,3 +62,23 @@ def test_original_approach_writes_one_row_per_product(tmp_path: Path, fmt: str) 
     table = pq.read_table(tmp_path / "out" / "out.parquet")
     assert table.num_rows == info.rows == counts["rows"]
     assert {"order_id", "customer_id", "product_id", "price", "quantity"} <= set(table.column_names)
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "jsonl.gz"])
+def test_worst_case_files_take_the_reference_path_as_intended(tmp_path: Path, fmt: str) -> None:
+    from bench.worst_case import content_bytes, variant_file
+
+    from orders_etl.engine import scan_order_file
+    from orders_etl.errors import InvalidOrderFile
+
+    def scan(variant: str) -> str:
+        path = variant_file(tmp_path, 1, variant, fmt)
+        assert 0.99 < content_bytes(path) / 1024**2 < 1.01  # 1 MiB of content, gzipped or not
+        try:
+            return scan_order_file(path, source_key="raw/w", max_bytes=2**30, workdir=tmp_path / "work").engine
+        except InvalidOrderFile:
+            return "rejected"
+
+    # a 16-digit number: valid, but only the reference can vouch for it; NaN and a late bad order: rejected
+    assert scan("digits16") == "reference"
+    assert [scan(variant) for variant in ("nan", "late_bad", "all_bad")] == ["rejected"] * 3

@@ -169,3 +169,25 @@ def test_names_console_urls_and_since() -> None:
     assert parse_since("2025-11-01", NOW) == datetime(2025, 11, 1, tzinfo=UTC)
     with pytest.raises(ValueError, match=r"expected e\.g\. 2h"):
         parse_since("yesterday", NOW)
+
+
+def test_a_timeout_is_left_out_once_it_quarantined_the_file_and_redriven_where_it_failed_in_place(
+    sfn: tuple[Any, Stubber],
+) -> None:
+    client, stubber = sfn
+    # GIVEN a file validate timed out on twice (quarantined, then the Fail state) and a crawl start that timed out
+    expect_redrivable(stubber, "stuck")
+    stubber.add_response("redrive_execution", {"redriveDate": NOW}, {"executionArn": arn("stuck")})
+    rows = [
+        row("slow", error="Sandbox.Timedout", state="Reject the file"),
+        row("stuck", error="Sandbox.Timedout", state="Start crawl"),
+    ]
+
+    # WHEN redriving them
+    summary = redrive_executions(client, rows, fail_states={"Reject the file"}, per_second=1000)
+
+    # THEN the quarantined file is left to its report and a replay; the failure in place is redriven
+    assert summary.not_redrivable == {
+        "slow": "Sandbox.Timedout twice: the file is in quarantine; its report says what to do before a replay"
+    }
+    assert summary.redriven == ["stuck"]

@@ -34,3 +34,16 @@ def test_report_lists_every_problem_with_its_position() -> None:
 def test_a_cause_that_is_not_a_lambda_error_document_is_kept_as_the_message() -> None:
     assert error_message("plain text cause") == "plain text cause"
     assert error_message(json.dumps({"other": 1})) == '{"other": 1}'
+
+
+def test_a_timeout_report_says_what_happened_and_what_to_do() -> None:
+    # GIVEN the Catch error of a validate that ran past its Timeout twice (Lambda's document as the cause)
+    message = "RequestId: 0c1d2e3f-0000-4000-8000-000000000000 Error: Task timed out after 900.00 seconds"
+    cause = json.dumps({"errorMessage": message, "errorType": "Sandbox.Timedout"})
+    # WHEN the report is built
+    report = build_report("raw/x.json", "quarantine/x.json", {"Error": "Sandbox.Timedout", "Cause": cause}, "arn")
+    # THEN it names the timeout and its length first, then what to do; there are no problems to list
+    assert report["error_type"] == "Sandbox.Timedout"
+    assert report["message"].startswith("timed out twice: Task timed out after 900.00 seconds. ")
+    assert "ValidateMemorySize" in report["message"] and "replay" in report["message"]
+    assert report["problems"] == []
