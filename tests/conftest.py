@@ -8,16 +8,19 @@ from pathlib import Path
 import pytest
 
 from embedded_aws.faults import FaultInjector
+from embedded_aws.glue_crawls import CrawlTimeModel
 from embedded_aws.server import EmbeddedAws
 from support import Stack
 
 
 @pytest.fixture(scope="session")
 def embedded_aws() -> Iterator[EmbeddedAws]:
-    # Waits and retries run at 1/100 of their real length; a crawl takes 0.2 s. `<arn>#<TestCase>` executions
-    # take their mocked responses from the definition's MockConfigFile, as on Step Functions Local.
+    # Waits and retries run at 1/100 of their real length; a crawl of a small table takes 20 AWS seconds (0.2 s)
+    # instead of the model's 60, which would triple the tests' crawl waits. `<arn>#<TestCase>` executions take
+    # their mocked responses from the definition's MockConfigFile, as on Step Functions Local.
     mock_config = Path(__file__).resolve().parents[1] / "statemachine" / "test" / "MockConfigFile.json"
-    aws = EmbeddedAws(port=0, time_scale=0.01, crawl_seconds=0.2, mock_config=mock_config).start()
+    crawl_time = CrawlTimeModel(base_seconds=20, seconds_per_object=0.005)
+    aws = EmbeddedAws(port=0, time_scale=0.01, crawl_time=crawl_time, mock_config=mock_config).start()
     yield aws
     aws.stop()
 

@@ -1,14 +1,29 @@
 """Emulates what a Glue crawler does for Parquet targets (moto's crawl never leaves RUNNING and creates nothing).
 
-A started crawl runs on a thread for `crawl_seconds`, then, for each S3 target, reads the Parquet footers
-under it through the S3 API, creates or updates one table named after the target's last folder, with the
-hive-style folders (`dt=2025-01-01/`) as string partition keys, adds the partitions that have data and
-deletes those that have none (DeleteBehavior DELETE_FROM_DATABASE). Like Glue's crawler it creates a
-partition index on the partition keys of a table it creates (its default; `CreatePartitionIndex: false` in
-the crawler's Configuration turns it off); moto lacks CreatePartitionIndex, so it is added here. The crawl
-signs its calls as the crawler's role (glue.amazonaws.com must be trusted), so a permission the role lacks
-fails the crawl as it would on AWS. The crawl ends with `LastCrawl.Status` SUCCEEDED, or FAILED with an
-ErrorMessage, as AWS reports it.
+A started crawl runs on a thread. For each S3 target it lists objects and reads Parquet footers through the S3
+API, creates or updates one table named after the target's last folder, with the hive-style folders
+(`dt=2025-01-01/`) as string partition keys, adds the partitions that have data and deletes those that have
+none (DeleteBehavior DELETE_FROM_DATABASE). What it lists follows the crawler's RecrawlPolicy:
+
+- CRAWL_EVERYTHING (Glue's default): every crawl lists the whole target and makes the table match it.
+- CRAWL_EVENT_MODE: "The first crawl lists all Amazon S3 objects from the target"; later crawls consume the S3
+  events in the target's EventQueueArn and list only "the subfolder which triggered the event" (Glue docs,
+  "Accelerating crawls using Amazon S3 event notifications"): only those folders' partitions are added or
+  deleted, and the columns their files bring are added. Events are received and deleted as the crawler's role
+  (a message is deleted only once its crawl succeeded), at most 100,000 per crawl (the Glue docs' cap).
+  A listing crawl purges the queue first: the listing covers what the queued events name (the emulator's
+  reading of why Glue's docs give the role sqs:PurgeQueue).
+- CRAWL_NEW_FOLDERS_ONLY is not emulated: the crawl fails saying so, rather than pretending.
+
+How long a crawl takes is `CrawlTimeModel`: a start-up plus a cost per object listed, in AWS seconds, run at
+the embedded clock's scale (`clock.scaled`). The catalog changes when the modelled time is over, as a crawl's
+results appear at its end; each crawl's cost is recorded in `crawl_records`.
+
+Like Glue's crawler it creates a partition index on the partition keys of a table it creates (its default;
+`CreatePartitionIndex: false` in the crawler's Configuration turns it off); moto lacks CreatePartitionIndex, so
+it is added here. The crawl signs its calls as the crawler's role (glue.amazonaws.com must be trusted), so a
+permission the role lacks fails the crawl as it would on AWS. The crawl ends with `LastCrawl.Status`
+SUCCEEDED, or FAILED with an ErrorMessage, as AWS reports it.
 """
 
 from __future__ import annotations
@@ -18,8 +33,10 @@ import io
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote_plus
 
 import boto3
 import pyarrow as pa
@@ -29,19 +46,62 @@ from moto.core.utils import utcnow
 from moto.glue.models import FakeCrawl, FakeCrawler
 from moto.glue.responses import GlueResponse
 
-from embedded_aws import iam_enforcement, service_roles
+from embedded_aws import clock, iam_enforcement, service_roles
 from embedded_aws.credentials import admin_session
 
 _original_start = FakeCrawler.start_crawler
 _original_status = FakeCrawler.status
 _original_as_dict = FakeCrawler.as_dict
 _original_get_partition_indexes = GlueResponse.get_partition_indexes
-_settings: dict[str, Any] = {"endpoint_url": "", "crawl_seconds": 0.5}
 _FINISHED = ("SUCCEEDED", "FAILED", "CANCELLED", "COMPLETED", "STOPPED")
+# The messages one crawl consumes at most (Glue docs, S3 event notifications: 100,000; one translation says 10,000).
+MAX_EVENTS_PER_CRAWL = 100_000
 
 
-def install(endpoint_url: str, crawl_seconds: float) -> None:
-    _settings.update(endpoint_url=endpoint_url, crawl_seconds=crawl_seconds)
+@dataclass(frozen=True)
+class CrawlTimeModel:
+    """How long a crawl takes on AWS, in seconds: a start-up plus a cost for every object it lists.
+
+    The defaults are assumptions, not measurements (docs/embedded-aws.md says where they come from): about a
+    minute for a crawl of almost nothing, and 5 ms per object, which puts a crawl of 1.5 million objects at
+    about 2 h, inside the README's budget of 1-4 h for it.
+    """
+
+    base_seconds: float = 60.0
+    seconds_per_object: float = 0.005
+
+    def seconds(self, objects: int) -> float:
+        return self.base_seconds + self.seconds_per_object * objects
+
+
+@dataclass(frozen=True)
+class CrawlRecord:
+    """One finished crawl: what it listed and how long it took in AWS seconds (before the clock's scale)."""
+
+    crawler: str
+    mode: str  # "everything", "listing" (an event-mode crawler's full crawl), "events"; "none" if it failed early
+    objects: int
+    folders: int
+    seconds: float
+    status: str
+
+
+# Newest last, like clock.retry_waits: lets tests check what a crawl cost without timing it.
+crawl_records: list[CrawlRecord] = []
+
+
+@dataclass
+class _Settings:
+    endpoint_url: str = ""
+    time_model: CrawlTimeModel = field(default_factory=CrawlTimeModel)
+
+
+_settings = _Settings()
+
+
+def install(endpoint_url: str, time_model: CrawlTimeModel) -> None:
+    _settings.endpoint_url = endpoint_url
+    _settings.time_model = time_model
     FakeCrawler.start_crawler = _start_crawler
     FakeCrawler.status = property(_status)
     FakeCrawler.as_dict = _as_dict
@@ -55,6 +115,19 @@ def uninstall() -> None:
     FakeCrawler.as_dict = _original_as_dict
     del GlueResponse.create_partition_index
     GlueResponse.get_partition_indexes = _original_get_partition_indexes
+
+
+def time_model() -> CrawlTimeModel:
+    return _settings.time_model
+
+
+def set_time_model(model: CrawlTimeModel) -> None:
+    """Crawls started from now on take `model`'s time (a test may make objects dearer to keep its table small)."""
+    _settings.time_model = model
+
+
+def records_of(crawler_name: str) -> list[CrawlRecord]:
+    return [record for record in crawl_records if record.crawler == crawler_name]
 
 
 def _create_partition_index(self: GlueResponse) -> ActionResult:
@@ -97,21 +170,50 @@ def _as_dict(self: FakeCrawler) -> dict[str, Any]:
     return data
 
 
+@dataclass
+class _PreparedTarget:
+    """A target crawled but not yet written: what it listed, and the catalog writes that end the crawl."""
+
+    mode: str
+    objects: int
+    folders: int
+    commit: Callable[[], None]
+
+
 def _run_crawl(crawler: FakeCrawler, crawl: FakeCrawl) -> None:
-    time.sleep(_settings["crawl_seconds"])
-    if crawl.status == "STOPPING":  # stop_crawler was called: Glue reports the crawl CANCELLED, catalog untouched
-        crawl.status = "CANCELLED"
-        crawl.end_time = utcnow()
-        return
+    started = time.monotonic()
+    prepared: list[_PreparedTarget] = []
+    failure: Exception | None = None
     try:
         clients = _Clients(crawler.backend.region_name, crawler.role)
-        indexed = json.loads(crawler.configuration or "{}").get("CreatePartitionIndex", True)
-        for target in crawler.targets.get("S3Targets", []):
-            _crawl_target(clients, crawler.database_name, target["Path"], indexed)
-        crawl.status = "SUCCEEDED"
-    except Exception as error:  # a crawl that cannot complete is reported FAILED, never left RUNNING
+        prepared = [_prepare(clients, crawler, target) for target in crawler.targets.get("S3Targets", [])]
+    except Exception as error:  # reported once the crawl's time is up, as Glue reports it at the end
+        failure = error
+    objects = sum(target.objects for target in prepared)
+    seconds = _settings.time_model.seconds(objects)
+    deadline = started + clock.scaled(seconds)
+    while crawl.status != "STOPPING" and (remaining := deadline - time.monotonic()) > 0:
+        time.sleep(min(remaining, 0.05))  # a stopped crawl ends soon, not when its time would have been up
+    if crawl.status == "STOPPING":  # stop_crawler was called: Glue reports the crawl CANCELLED, catalog untouched
+        _finish(crawl, "CANCELLED")
+    elif failure is not None:
+        _finish(crawl, "FAILED", failure)
+    else:
+        try:
+            for target in prepared:
+                target.commit()
+            _finish(crawl, "SUCCEEDED")
+        except Exception as error:  # a crawl that cannot complete is reported FAILED, never left RUNNING
+            _finish(crawl, "FAILED", error)
+    mode = "+".join(sorted({target.mode for target in prepared})) or "none"
+    folders = sum(target.folders for target in prepared)
+    crawl_records.append(CrawlRecord(crawler.name, mode, objects, folders, seconds, crawl.status))
+
+
+def _finish(crawl: FakeCrawl, status: str, error: Exception | None = None) -> None:
+    if error is not None:
         crawl.error_message = f"{type(error).__name__}: {error}"
-        crawl.status = "FAILED"
+    crawl.status = status
     crawl.end_time = utcnow()
 
 
@@ -121,58 +223,193 @@ class _Clients:
     role_arn: str
     s3: Any = field(init=False)
     glue: Any = field(init=False)
+    session: boto3.Session = field(init=False)
 
     def __post_init__(self) -> None:
         if iam_enforcement.is_enabled():
             credentials = service_roles.credentials_for(self.role_arn, service_roles.GLUE).as_client_arguments()
-            session = boto3.Session(region_name=self.region, **credentials)
+            self.session = boto3.Session(region_name=self.region, **credentials)
         else:
-            session = admin_session(self.region)
-        self.s3 = session.client("s3", endpoint_url=_settings["endpoint_url"])
-        self.glue = session.client("glue", endpoint_url=_settings["endpoint_url"])
+            self.session = admin_session(self.region)
+        self.s3 = self.client("s3")
+        self.glue = self.client("glue")
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        return self.session.client(service, endpoint_url=_settings.endpoint_url, region_name=region or self.region)
 
 
-def _crawl_target(clients: _Clients, database: str, path: str, indexed: bool) -> None:
-    bucket, _, prefix = path.removeprefix("s3://").partition("/")
-    prefix = prefix.rstrip("/") + "/"
-    table_name = prefix.rstrip("/").rsplit("/", 1)[-1].lower()
-    files = _parquet_files(clients.s3, bucket, prefix)
-    if not files:
-        _delete_table(clients.glue, database, table_name)
-        return
-    schema = _merged_schema(clients.s3, bucket, files)
-    partition_names, partitions = _partitions(prefix, files)
-    location = f"s3://{bucket}/{prefix}"
-    created = _put_table(clients.glue, database, table_name, location, schema, partition_names)
-    if created and indexed and partition_names:
-        clients.glue.create_partition_index(
-            DatabaseName=database,
-            TableName=table_name,
-            PartitionIndex={"Keys": partition_names, "IndexName": f"{table_name}_partition_index"},
-        )
-    _sync_partitions(clients.glue, database, table_name, location, partitions)
+def _prepare(clients: _Clients, crawler: FakeCrawler, target: dict[str, Any]) -> _PreparedTarget:
+    bucket, _, prefix = target["Path"].removeprefix("s3://").partition("/")
+    table = _Table(clients.glue, crawler.database_name, bucket, prefix.rstrip("/") + "/")
+    behaviour = (crawler.recrawl_policy or {}).get("RecrawlBehavior", "CRAWL_EVERYTHING")
+    indexed = json.loads(crawler.configuration or "{}").get("CreatePartitionIndex", True)
+    if behaviour == "CRAWL_EVERYTHING":
+        return _prepare_everything(clients, table, indexed, "everything")
+    if behaviour != "CRAWL_EVENT_MODE":
+        raise NotImplementedError(f"RecrawlBehavior {behaviour} is not emulated by the embedded AWS")
+    if "EventQueueArn" not in target:
+        raise ValueError(f"CRAWL_EVENT_MODE needs the EventQueueArn of S3 target {target['Path']}")
+    queue = _EventQueue.of(clients, target["EventQueueArn"])
+    if not any(earlier.status == "SUCCEEDED" for earlier in crawler.crawls[:-1]):
+        queue.purge()
+        return _prepare_everything(clients, table, indexed, "listing")
+    return _prepare_events(clients, table, indexed, queue)
 
 
-def _parquet_files(s3: Any, bucket: str, prefix: str) -> list[str]:
-    keys: list[str] = []
+@dataclass
+class _Table:
+    """The table a target maintains: named after the target's last folder, located at the target."""
+
+    glue: Any
+    database: str
+    bucket: str
+    prefix: str
+
+    @property
+    def name(self) -> str:
+        return self.prefix.rstrip("/").rsplit("/", 1)[-1].lower()
+
+    @property
+    def location(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+    def existing(self) -> dict[str, Any] | None:
+        try:
+            table: dict[str, Any] = self.glue.get_table(DatabaseName=self.database, Name=self.name)["Table"]
+        except self.glue.exceptions.EntityNotFoundException:
+            return None
+        return table
+
+
+def _prepare_everything(clients: _Clients, table: _Table, indexed: bool, mode: str) -> _PreparedTarget:
+    listing = _list(clients.s3, table.bucket, table.prefix)
+    if not listing.files:
+        return _PreparedTarget(mode, listing.objects, 0, lambda: _delete_table(table))
+    schema = _merged_schema(clients.s3, table.bucket, listing.files, {})
+    partition_names, partitions = _partitions(table.prefix, list(listing.files))
+
+    def commit() -> None:
+        created = _put_table(table, schema, partition_names)
+        if created and indexed and partition_names:
+            _create_index(table, partition_names)
+        _sync_partitions(table, partitions)
+
+    return _PreparedTarget(mode, listing.objects, len(partitions), commit)
+
+
+def _prepare_events(clients: _Clients, table: _Table, indexed: bool, queue: _EventQueue) -> _PreparedTarget:
+    messages = queue.receive(MAX_EVENTS_PER_CRAWL)
+    folders = sorted({folder for message in messages for folder in _folders_named(message, table)})
+    listings = {folder: _list(clients.s3, table.bucket, folder) for folder in folders}
+    files = {key: etag for listing in listings.values() for key, etag in listing.files.items()}
+    existing = table.existing()
+    known = {c["Name"]: c["Type"] for c in existing["StorageDescriptor"]["Columns"]} if existing else {}
+    schema = _merged_schema(clients.s3, table.bucket, files, known)
+    partition_names, partitions = _partitions(table.prefix, list(files))
+    if existing is not None:
+        table_keys = [key["Name"] for key in existing.get("PartitionKeys", [])]
+        if files and partition_names != table_keys:
+            raise ValueError(f"partition folders {partition_names} differ from the table's keys {table_keys}")
+        partition_names = table_keys
+    emptied = [
+        values
+        for folder, listing in listings.items()
+        if not listing.files and (values := _folder_values(table.prefix, folder))
+    ]
+
+    def commit() -> None:
+        if files and (existing is None or schema != known):
+            created = _put_table(table, schema, partition_names)
+            if created and indexed and partition_names:
+                _create_index(table, partition_names)
+        if existing is not None or files:
+            _update_partitions(table, partitions, emptied)
+        queue.delete(messages)
+
+    objects = sum(listing.objects for listing in listings.values())
+    return _PreparedTarget("events", objects, len(folders), commit)
+
+
+@dataclass
+class _EventQueue:
+    """The S3 event queue of an event-mode target, used as the crawler's role."""
+
+    sqs: Any
+    url: str
+
+    @classmethod
+    def of(cls, clients: _Clients, arn: str) -> _EventQueue:
+        _, _, _, region, account, name = arn.split(":", 5)
+        sqs = clients.client("sqs", region)
+        return cls(sqs, sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"])
+
+    def purge(self) -> None:
+        # A purge within 60 s of another is refused; the one before has emptied the queue anyway.
+        with contextlib.suppress(self.sqs.exceptions.PurgeQueueInProgress):
+            self.sqs.purge_queue(QueueUrl=self.url)
+
+    def receive(self, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` messages, until the queue has nothing new (a message seen again, its visibility timeout
+        over, keeps its latest receipt handle)."""
+        messages: dict[str, dict[str, Any]] = {}
+        while len(messages) < limit:
+            batch = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+            received = batch.get("Messages", [])
+            if all(message["MessageId"] in messages for message in received):
+                break
+            messages.update((message["MessageId"], message) for message in received)
+        return list(messages.values())
+
+    def delete(self, messages: list[dict[str, Any]]) -> None:
+        for batch in _batches(messages, 10):
+            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)]
+            self.sqs.delete_message_batch(QueueUrl=self.url, Entries=entries)
+
+
+def _folders_named(message: dict[str, Any], table: _Table) -> list[str]:
+    """The folders of the table's objects an S3 event message names (none for S3's s3:TestEvent)."""
+    body = json.loads(message["Body"])
+    folders = []
+    for record in body.get("Records", []):
+        if record.get("s3", {}).get("bucket", {}).get("name") != table.bucket:
+            continue
+        key = unquote_plus(record["s3"]["object"]["key"])  # S3 form-encodes keys in event notifications
+        if key.startswith(table.prefix):
+            folders.append(key.rsplit("/", 1)[0] + "/")
+    return folders
+
+
+@dataclass
+class _Listing:
+    objects: int  # every object listed: what the time model counts
+    files: dict[str, str]  # the Parquet files among them: key -> ETag
+
+
+def _list(s3: Any, bucket: str, prefix: str) -> _Listing:
+    listing = _Listing(0, {})
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
+            listing.objects += 1
             name = item["Key"].rsplit("/", 1)[-1]
             if item["Key"].endswith(".parquet") and not name.startswith(("_", ".")):
-                keys.append(item["Key"])
-    return keys
+                listing.files[item["Key"]] = item["ETag"]
+    return listing
 
 
-def _merged_schema(s3: Any, bucket: str, keys: list[str]) -> dict[str, str]:
-    columns: dict[str, str] = {}
-    for key in keys:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-        for arrow_field in pq.read_schema(io.BytesIO(body)):
-            glue_type = glue_type_of(arrow_field.type)
-            if columns.setdefault(arrow_field.name, glue_type) != glue_type:
-                raise ValueError(
-                    f"{key}: column {arrow_field.name} is {glue_type}, elsewhere {columns[arrow_field.name]}"
-                )
+def _merged_schema(s3: Any, bucket: str, files: dict[str, str], known: dict[str, str]) -> dict[str, str]:
+    """`known` columns plus those of every file; a column typed differently anywhere fails the crawl.
+
+    A footer is read once per distinct content (ETag) in a crawl: identical files have identical schemas.
+    """
+    columns = dict(known)
+    schemas: dict[str, list[tuple[str, str]]] = {}
+    for key, etag in files.items():
+        if etag not in schemas:
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+            schemas[etag] = [(f.name, glue_type_of(f.type)) for f in pq.read_schema(io.BytesIO(body))]
+        for name, glue_type in schemas[etag]:
+            if columns.setdefault(name, glue_type) != glue_type:
+                raise ValueError(f"{key}: column {name} is {glue_type}, elsewhere {columns[name]}")
     return columns
 
 
@@ -217,6 +454,11 @@ def _partitions(prefix: str, keys: list[str]) -> tuple[list[str], dict[tuple[str
     return names, partitions
 
 
+def _folder_values(prefix: str, folder: str) -> tuple[str, ...]:
+    """The partition values a folder below the table prefix stands for (`dt=2025-01-01/` -> ("2025-01-01",))."""
+    return tuple(part.split("=", 1)[1] for part in folder[len(prefix) :].strip("/").split("/") if "=" in part)
+
+
 def _storage(location: str, columns: list[dict[str, str]]) -> dict[str, Any]:
     return {
         "Columns": columns,
@@ -230,49 +472,77 @@ def _storage(location: str, columns: list[dict[str, str]]) -> dict[str, Any]:
     }
 
 
-def _put_table(
-    glue: Any, database: str, name: str, location: str, schema: dict[str, str], partition_names: list[str]
-) -> bool:
+def _put_table(table: _Table, schema: dict[str, str], partition_names: list[str]) -> bool:
     """Create or update the table; True if it was created."""
     table_input = {
-        "Name": name,
+        "Name": table.name,
         "TableType": "EXTERNAL_TABLE",
         "Parameters": {"classification": "parquet", "compressionType": "none", "typeOfData": "file"},
-        "StorageDescriptor": _storage(location, [{"Name": n, "Type": t} for n, t in schema.items()]),
+        "StorageDescriptor": _storage(table.location, [{"Name": n, "Type": t} for n, t in schema.items()]),
         "PartitionKeys": [{"Name": n, "Type": "string"} for n in partition_names],
     }
-    try:
-        glue.get_table(DatabaseName=database, Name=name)
-    except glue.exceptions.EntityNotFoundException:
-        glue.create_table(DatabaseName=database, TableInput=table_input)
+    if table.existing() is None:
+        table.glue.create_table(DatabaseName=table.database, TableInput=table_input)
         return True
-    glue.update_table(DatabaseName=database, TableInput=table_input)
+    table.glue.update_table(DatabaseName=table.database, TableInput=table_input)
     return False
 
 
-def _sync_partitions(
-    glue: Any, database: str, table: str, location: str, partitions: dict[tuple[str, ...], str]
-) -> None:
-    existing: dict[tuple[str, ...], Any] = {}
-    for page in glue.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=table):
-        for partition in page["Partitions"]:
-            existing[tuple(partition["Values"])] = partition
-    columns = glue.get_table(DatabaseName=database, Name=table)["Table"]["StorageDescriptor"]["Columns"]
+def _create_index(table: _Table, partition_names: list[str]) -> None:
+    table.glue.create_partition_index(
+        DatabaseName=table.database,
+        TableName=table.name,
+        PartitionIndex={"Keys": partition_names, "IndexName": f"{table.name}_partition_index"},
+    )
+
+
+def _columns(table: _Table) -> list[dict[str, str]]:
+    columns: list[dict[str, str]] = table.glue.get_table(DatabaseName=table.database, Name=table.name)["Table"][
+        "StorageDescriptor"
+    ]["Columns"]
+    return columns
+
+
+def _sync_partitions(table: _Table, partitions: dict[tuple[str, ...], str]) -> None:
+    """Make the table's partitions exactly `partitions` (a crawl of the whole target)."""
+    existing: set[tuple[str, ...]] = set()
+    for page in table.glue.get_paginator("get_partitions").paginate(DatabaseName=table.database, TableName=table.name):
+        existing.update(tuple(partition["Values"]) for partition in page["Partitions"])
+    _add_partitions(table, {values: folder for values, folder in partitions.items() if values not in existing})
+    _delete_partitions(table, [values for values in existing if values not in partitions])
+
+
+def _update_partitions(table: _Table, partitions: dict[tuple[str, ...], str], emptied: list[tuple[str, ...]]) -> None:
+    """Add the missing ones of `partitions` and delete `emptied` (a crawl of some folders only)."""
+    wanted = [{"Values": list(values)} for values in [*partitions, *emptied]]
+    existing: set[tuple[str, ...]] = set()
+    for batch in _batches(wanted, 1000):
+        found = table.glue.batch_get_partition(DatabaseName=table.database, TableName=table.name, PartitionsToGet=batch)
+        existing.update(tuple(partition["Values"]) for partition in found["Partitions"])
+    _add_partitions(table, {values: folder for values, folder in partitions.items() if values not in existing})
+    _delete_partitions(table, [values for values in emptied if values in existing])
+
+
+def _add_partitions(table: _Table, partitions: dict[tuple[str, ...], str]) -> None:
+    if not partitions:
+        return
+    columns = _columns(table)
     to_add = [
-        {"Values": list(values), "StorageDescriptor": _storage(location + folder, columns)}
+        {"Values": list(values), "StorageDescriptor": _storage(table.location + folder, columns)}
         for values, folder in partitions.items()
-        if values not in existing
     ]
-    to_delete = [{"Values": list(values)} for values in existing if values not in partitions]
     for batch in _batches(to_add, 100):
-        glue.batch_create_partition(DatabaseName=database, TableName=table, PartitionInputList=batch)
-    for batch in _batches(to_delete, 25):
-        glue.batch_delete_partition(DatabaseName=database, TableName=table, PartitionsToDelete=batch)
+        table.glue.batch_create_partition(DatabaseName=table.database, TableName=table.name, PartitionInputList=batch)
 
 
-def _delete_table(glue: Any, database: str, name: str) -> None:
-    with contextlib.suppress(glue.exceptions.EntityNotFoundException):
-        glue.delete_table(DatabaseName=database, Name=name)
+def _delete_partitions(table: _Table, partitions: list[tuple[str, ...]]) -> None:
+    for batch in _batches([{"Values": list(values)} for values in partitions], 25):
+        table.glue.batch_delete_partition(DatabaseName=table.database, TableName=table.name, PartitionsToDelete=batch)
+
+
+def _delete_table(table: _Table) -> None:
+    with contextlib.suppress(table.glue.exceptions.EntityNotFoundException):
+        table.glue.delete_table(DatabaseName=table.database, Name=table.name)
 
 
 def _batches(items: list[Any], size: int) -> list[list[Any]]:

@@ -40,7 +40,7 @@ from embedded_aws.service_roles import RoleNotAssumable, credentials_for
 
 ADMIN_ARN = f"arn:aws:iam::{ACCOUNT_ID}:user/embedded-admin"
 _ALLOW_EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-_JSON_SERVICES = {"glue", "states", "lambda", "events", "logs", "athena", "xray", "cloudwatch"}
+_JSON_SERVICES = {"glue", "states", "lambda", "events", "logs", "athena", "xray", "cloudwatch", "sqs"}
 
 _state = {"enabled": False}
 _original_authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action

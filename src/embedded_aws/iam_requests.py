@@ -128,7 +128,14 @@ def _delete_objects_checks(bucket: str, body: bytes | str | None) -> list[Check]
 
 # ---------- JSON services ----------
 # API operations whose IAM action has another name.
-_IAM_ACTION_NAMES = {("lambda", "Invoke"): "InvokeFunction", ("lambda", "InvokeAsync"): "InvokeFunction"}
+_IAM_ACTION_NAMES = {
+    ("lambda", "Invoke"): "InvokeFunction",
+    ("lambda", "InvokeAsync"): "InvokeFunction",
+    # A batch is authorized as its single-message action (SQS API permissions reference).
+    ("sqs", "SendMessageBatch"): "SendMessage",
+    ("sqs", "DeleteMessageBatch"): "DeleteMessage",
+    ("sqs", "ChangeMessageVisibilityBatch"): "ChangeMessageVisibility",
+}
 
 _GLUE_CRAWLER_ACTIONS = {"StartCrawler", "StopCrawler", "GetCrawler", "UpdateCrawler", "DeleteCrawler"}
 _GLUE_DATABASE_ACTIONS = {"GetDatabase", "CreateDatabase", "UpdateDatabase", "DeleteDatabase"}
@@ -197,6 +204,8 @@ def _resources(service: str, operation: str, uri: str, parameters: dict[str, Any
         for parameter, operations in _STATES_BY_PARAMETER.items():
             if operation in operations and parameter in parameters:
                 return [str(parameters[parameter]).split("#", 1)[0]]  # `<arn>#<TestCase>` is the state machine
+    if service == "sqs":
+        return _sqs_resources(parameters, where)
     if service == "lambda":
         parsed = urlparse(uri)
         match = re.search(r"/functions/([^/]+)", parsed.path)
@@ -222,6 +231,18 @@ def _glue_resources(operation: str, parameters: dict[str, Any], prefix: str) -> 
         database = parameters.get("DatabaseName", "")
         return [catalog, f"{prefix}:database/{database}", f"{prefix}:table/{database}/*"]
     return ["*"]
+
+
+def _sqs_resources(parameters: dict[str, Any], where: str) -> list[str]:
+    """The queue a call acts on, from its QueueUrl (`.../<account>/<name>`) or, for GetQueueUrl, its QueueName."""
+    region, account = where.split(":")
+    if "QueueUrl" in parameters:
+        account, name = urlparse(str(parameters["QueueUrl"])).path.strip("/").split("/")[-2:]
+    elif "QueueName" in parameters:
+        account, name = str(parameters.get("QueueOwnerAWSAccountId", account)), str(parameters["QueueName"])
+    else:
+        return ["*"]  # ListQueues
+    return [f"arn:aws:sqs:{region}:{account}:{name}"]
 
 
 def _function_arn(name_or_arn: str, qualifier: str | None, prefix: str) -> str:

@@ -2,6 +2,9 @@
 
 Glue runs one crawl per crawler at a time, so a file written while a crawl runs joins that crawl; a crawl
 that started before our objects were written may have missed them, so the caller crawls again (STALE).
+The crawler runs in event mode: a crawl lists only the folders named by the S3 events in its queue, and an
+event may reach the queue after a crawl has started even if our write came first. So a crawl is ours only if,
+besides starting after our write, it left every partition we wrote in the table; otherwise STALE again.
 The state machine, not these functions, counts the checks and stops at the poll limit, so the limit holds
 whatever the functions answer.
 """
@@ -15,6 +18,7 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 
 CrawlStatus = Literal["RUNNING", "SUCCEEDED", "FAILED", "STALE"]
+_PARTITIONS_PER_CALL = 1000  # BatchGetPartition's limit
 
 
 @dataclass(frozen=True)
@@ -38,10 +42,57 @@ def start_crawl(glue: Any, crawler_name: str) -> bool:
     return True
 
 
-def check_crawl(glue: Any, crawler_name: str, *, written_at: datetime) -> CrawlCheck:
+@dataclass(frozen=True)
+class WrittenPartitions:
+    """The partitions (`dt` values) of the table that one file's Parquet went to."""
+
+    database: str
+    table: str
+    dates: list[str]
+
+
+def table_name(parquet_prefix: str) -> str:
+    """The table the crawler makes of the Parquet prefix: Glue names it after the prefix's last folder."""
+    return parquet_prefix.rstrip("/").rsplit("/", 1)[-1].lower()
+
+
+def check_crawl(
+    glue: Any, crawler_name: str, *, written_at: datetime, written: WrittenPartitions | None = None
+) -> CrawlCheck:
+    """SUCCEEDED once a crawl that started after `written_at` succeeded and `written` is in the table."""
     crawler = glue.get_crawler(Name=crawler_name)["Crawler"]
     status, message = _crawl_status(crawler, written_at)
+    if status == "SUCCEEDED" and written and written.dates:
+        missing = missing_partitions(glue, written)
+        if missing:
+            status = "STALE"
+            message = (
+                f"the crawl finished without partitions {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}"
+                f" of {written.database}.{written.table} (an S3 event can reach the crawler's queue after a crawl"
+                " has read it)"
+            )
     return CrawlCheck(crawler_name, status, message)
+
+
+def missing_partitions(glue: Any, written: WrittenPartitions) -> list[str]:
+    """The dates of `written` that are not partitions of the table (all of them while there is no table).
+
+    Keys Glue leaves unprocessed (BatchGetPartition under load) count as missing: that costs one more crawl,
+    never a SUCCEEDED too early.
+    """
+    found: set[str] = set()
+    for start in range(0, len(written.dates), _PARTITIONS_PER_CALL):
+        wanted = [{"Values": [date]} for date in written.dates[start : start + _PARTITIONS_PER_CALL]]
+        try:
+            answer = glue.batch_get_partition(
+                DatabaseName=written.database, TableName=written.table, PartitionsToGet=wanted
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "EntityNotFoundException":
+                return list(written.dates)
+            raise
+        found.update(partition["Values"][0] for partition in answer["Partitions"])
+    return [date for date in written.dates if date not in found]
 
 
 def _crawl_status(crawler: dict[str, Any], written_at: datetime) -> tuple[CrawlStatus, str]:

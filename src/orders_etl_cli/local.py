@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from embedded_aws.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, admin_client
+from embedded_aws.glue_crawls import CrawlTimeModel
 from embedded_aws.server import EmbeddedAws
 from orders_etl_cli.local_faults import add_faults, clear_faults, describe_faults, fault_file, state_machine_definition
 
@@ -17,12 +18,13 @@ def start_local(
     port: int,
     outputs_file: Path,
     time_scale: float,
-    crawl_seconds: float,
+    crawl_time: tuple[float, float],
     overrides: dict[str, str],
     faults: list[str] | None = None,
     enforce_iam: bool = True,
 ) -> None:
-    aws = EmbeddedAws(port=port, time_scale=time_scale, crawl_seconds=crawl_seconds, enforce_iam=enforce_iam)
+    """`crawl_time`: a crawl's AWS seconds for nothing, and per object it lists (glue_crawls.CrawlTimeModel)."""
+    aws = EmbeddedAws(port=port, time_scale=time_scale, crawl_time=CrawlTimeModel(*crawl_time), enforce_iam=enforce_iam)
     aws.faults.control_file = fault_file(outputs_file)
     clear_faults(aws.faults.control_file)  # faults of an earlier run do not carry over
     aws.start()

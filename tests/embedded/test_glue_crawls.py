@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -11,9 +12,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from moto.s3.models import s3_backends
 
-from embedded_aws import iam_enforcement
-from embedded_aws.glue_crawls import glue_type_of
+from embedded_aws import glue_crawls, iam_enforcement
+from embedded_aws.cfn_template import ACCOUNT_ID
+from embedded_aws.glue_crawls import CrawlTimeModel, glue_type_of
 
 BUCKET = "crawl-test"
 TABLE_PREFIX = "some/prefix/orders/"
@@ -307,3 +310,214 @@ def test_the_crawl_acts_as_the_crawlers_role_and_fails_on_what_it_may_not_do(aws
     # THEN the crawl fails, saying which permission its role lacks
     assert finished["LastCrawl"]["Status"] == "FAILED"
     assert "glue:CreatePartitionIndex on resource" in finished["LastCrawl"]["ErrorMessage"]
+
+
+# ---------- how long a crawl takes, and event mode ----------
+QUEUE = "crawl-events"
+QUEUE_ARN = f"arn:aws:sqs:us-east-1:{ACCOUNT_ID}:{QUEUE}"
+TIME_SCALE = 0.01  # the tests' embedded clock (tests/conftest.py)
+
+
+@pytest.fixture
+def crawl_time() -> Iterator[CrawlTimeModel]:
+    """Crawls cost 10 AWS seconds plus 0.05 s per object listed (10 x the model's per-object cost, so that 2,000
+    objects stand for 20,000 and make a difference of 100 AWS seconds: 1 s at the tests' time scale)."""
+    model = CrawlTimeModel(base_seconds=10, seconds_per_object=0.05)
+    previous = glue_crawls.time_model()
+    glue_crawls.set_time_model(model)
+    yield model
+    glue_crawls.set_time_model(previous)
+
+
+def put_many(count: int, body: bytes) -> None:
+    """`count` Parquet objects over 20 dt= folders, written straight into moto's S3 backend: milliseconds instead
+    of 12 s through the API. Without event notifications: moto's SQS recounts a queue on every message it takes,
+    so 2,000 events would take half a minute; a listing crawl covers these objects anyway."""
+    backend = s3_backends[ACCOUNT_ID]["aws"]
+    for n in range(count):
+        key = f"{TABLE_PREFIX}dt=2024-12-{n % 20 + 1:02d}/part-{n}.parquet"
+        backend.put_object(BUCKET, key, body, disable_notification=True)
+
+
+def timed_crawl(aws: Any) -> tuple[dict[str, Any], float, glue_crawls.CrawlRecord]:
+    """Runs a crawl; returns the crawler once READY, the crawl's real seconds and what it recorded."""
+    started = time.monotonic()
+    finished = crawl(aws)
+    return finished, time.monotonic() - started, glue_crawls.records_of(CRAWLER)[-1]
+
+
+@pytest.fixture
+def event_crawler(aws: Any) -> str:
+    """A crawler in CRAWL_EVENT_MODE on the table prefix, and the bucket sending that prefix's object events to
+    its queue; returns the queue's URL."""
+    s3, sqs, glue = aws.client("s3"), aws.client("sqs"), aws.client("glue")
+    s3.create_bucket(Bucket=BUCKET)
+    url: str = sqs.create_queue(QueueName=QUEUE)["QueueUrl"]
+    prefix_filter = {"Key": {"FilterRules": [{"Name": "prefix", "Value": TABLE_PREFIX}]}}
+    events = ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]
+    configurations = [{"QueueArn": QUEUE_ARN, "Events": [e], "Filter": prefix_filter} for e in events]
+    s3.put_bucket_notification_configuration(
+        Bucket=BUCKET, NotificationConfiguration={"QueueConfigurations": configurations}
+    )
+    glue.create_database(DatabaseInput={"Name": DATABASE})
+    glue.create_crawler(
+        Name=CRAWLER,
+        Role=aws.role("glue.amazonaws.com"),
+        DatabaseName=DATABASE,
+        Targets={"S3Targets": [{"Path": TARGET, "EventQueueArn": QUEUE_ARN}]},
+        SchemaChangePolicy={"UpdateBehavior": "UPDATE_IN_DATABASE", "DeleteBehavior": "DELETE_FROM_DATABASE"},
+        RecrawlPolicy={"RecrawlBehavior": "CRAWL_EVENT_MODE"},
+    )
+    return url
+
+
+def test_a_crawl_of_everything_takes_longer_the_more_objects_the_table_holds(
+    aws: Any, crawler: None, crawl_time: CrawlTimeModel
+) -> None:
+    # GIVEN a crawler of everything over a table of 3 Parquet objects (and 4 other objects)
+    _, small_seconds, small = timed_crawl(aws)
+
+    # WHEN 2,000 more Parquet objects arrive and it crawls again
+    put_many(2000, orders("x"))
+    finished, large_seconds, large = timed_crawl(aws)
+
+    # THEN each crawl lists the whole table and costs 10 s plus 0.05 s per object, in AWS seconds
+    assert finished["LastCrawl"]["Status"] == "SUCCEEDED"
+    assert (small.mode, small.objects, small.seconds) == ("everything", 7, 10.35)
+    assert (large.mode, large.objects) == ("everything", 2007)
+    assert large.seconds == pytest.approx(10 + 0.05 * 2007)
+    # AND takes that long at the embedded clock's scale: about 0.1 s, then about 1.1 s
+    assert small_seconds < 0.5
+    assert large.seconds * TIME_SCALE <= large_seconds < large.seconds * TIME_SCALE + 2
+    assert set(partitions(aws)) == {"2025-01-01", "2025-01-02"} | {f"2024-12-{d:02d}" for d in range(1, 21)}
+
+
+def test_an_event_mode_crawl_lists_only_the_folders_its_events_name(
+    aws: Any, event_crawler: str, crawl_time: CrawlTimeModel
+) -> None:
+    # GIVEN an event-mode crawler over a table of 2,002 objects: its first crawl lists them all and purges the
+    # queue of the events they sent (the listing saw their objects)
+    put_many(2000, orders("x"))
+    for day in ("01", "02"):
+        aws.client("s3").put_object(Bucket=BUCKET, Key=f"{TABLE_PREFIX}dt=2024-12-{day}/more.parquet", Body=orders(day))
+    finished, _, first = timed_crawl(aws)
+    assert finished["LastCrawl"]["Status"] == "SUCCEEDED"
+    assert (first.mode, first.objects) == ("listing", 2002)
+    assert aws.client("sqs").receive_message(QueueUrl=event_crawler).get("Messages", []) == []
+
+    # WHEN one file arrives in a new folder and the crawler runs again
+    aws.client("s3").put_object(Bucket=BUCKET, Key=f"{TABLE_PREFIX}dt=2025-02-01/part-0.parquet", Body=orders("n"))
+    finished, real_seconds, second = timed_crawl(aws)
+
+    # THEN the crawl lists that folder only and takes about the base time, not the table's
+    assert finished["LastCrawl"]["Status"] == "SUCCEEDED"
+    assert (second.mode, second.objects, second.folders) == ("events", 1, 1)
+    assert second.seconds == pytest.approx(10.05)
+    assert real_seconds < first.seconds * TIME_SCALE / 2
+    # AND the new partition is in the table beside the others, and the event is consumed
+    assert set(partitions(aws)) == {"2025-02-01"} | {f"2024-12-{d:02d}" for d in range(1, 21)}
+    assert aws.client("sqs").receive_message(QueueUrl=event_crawler).get("Messages", []) == []
+    # AND a crawl without new events lists nothing
+    _, _, idle = timed_crawl(aws)
+    assert (idle.mode, idle.objects, idle.seconds) == ("events", 0, 10)
+
+
+def test_an_event_mode_crawl_deletes_the_partition_of_an_emptied_folder_and_adds_new_columns(
+    aws: Any, event_crawler: str
+) -> None:
+    s3 = aws.client("s3")
+    # GIVEN an event-mode crawler that has crawled two partitions
+    s3.put_object(Bucket=BUCKET, Key=f"{TABLE_PREFIX}dt=2025-01-01/part-0.parquet", Body=orders("a"))
+    s3.put_object(Bucket=BUCKET, Key=f"{TABLE_PREFIX}dt=2025-01-02/part-0.parquet", Body=orders("b"))
+    crawl(aws)
+
+    # WHEN the only file of one is deleted and a file with one more column arrives in the other, then it crawls
+    s3.delete_object(Bucket=BUCKET, Key=f"{TABLE_PREFIX}dt=2025-01-02/part-0.parquet")
+    wider = pa.table({"order_id": ["c"], "quantity": [1], "coupon": ["SPRING"]})
+    s3.put_object(Bucket=BUCKET, Key=f"{TABLE_PREFIX}dt=2025-01-01/part-1.parquet", Body=parquet(wider))
+    finished = crawl(aws)
+
+    # THEN the emptied partition is gone and the table has the new column after the known ones
+    assert finished["LastCrawl"]["Status"] == "SUCCEEDED"
+    assert partitions(aws) == {"2025-01-01": f"{TARGET}dt=2025-01-01/"}
+    table = aws.client("glue").get_table(DatabaseName=DATABASE, Name="orders")["Table"]
+    assert table["StorageDescriptor"]["Columns"] == [*EXPECTED_COLUMNS, {"Name": "coupon", "Type": "string"}]
+
+
+def test_a_failed_event_mode_crawl_leaves_its_events_for_the_next(aws: Any, event_crawler: str) -> None:
+    s3 = aws.client("s3")
+    # GIVEN an event-mode crawler that has crawled, then a file whose price is a string
+    s3.put_object(Bucket=BUCKET, Key=f"{TABLE_PREFIX}dt=2025-01-01/part-0.parquet", Body=orders("a"))
+    crawl(aws)
+    bad = pa.table({"order_id": ["e"], "price": ["19.99"]})
+    s3.put_object(Bucket=BUCKET, Key=f"{TABLE_PREFIX}dt=2025-01-03/part-0.parquet", Body=parquet(bad))
+
+    # WHEN a crawl fails on it
+    assert crawl(aws)["LastCrawl"]["Status"] == "FAILED"
+
+    # THEN its event is still in the queue (received, not deleted: visible again after the visibility timeout)
+    attributes = aws.client("sqs").get_queue_attributes(QueueUrl=event_crawler, AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessagesNotVisible"] == "1"
+    # AND once the file is replaced by a good one, the next crawl adds its partition
+    s3.put_object(Bucket=BUCKET, Key=f"{TABLE_PREFIX}dt=2025-01-03/part-0.parquet", Body=orders("e"))
+    assert crawl(aws)["LastCrawl"]["Status"] == "SUCCEEDED"
+    assert set(partitions(aws)) == {"2025-01-01", "2025-01-03"}
+
+
+def test_an_event_mode_crawl_reads_its_queue_as_the_crawlers_role(
+    aws: Any, event_crawler: str, iam_enforced: None
+) -> None:
+    # GIVEN an event-mode crawler whose role may do everything but receive messages (sqs:ReceiveMessage)
+    glue = aws.client("glue")
+    statements = [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "sqs:ReceiveMessage", "Resource": QUEUE_ARN},
+    ]
+    role = aws.role("glue.amazonaws.com", policy={"Version": "2012-10-17", "Statement": statements})
+    glue.delete_crawler(Name=CRAWLER)
+    glue.create_crawler(
+        Name=CRAWLER,
+        Role=role,
+        DatabaseName=DATABASE,
+        Targets={"S3Targets": [{"Path": TARGET, "EventQueueArn": QUEUE_ARN}]},
+        RecrawlPolicy={"RecrawlBehavior": "CRAWL_EVENT_MODE"},
+    )
+    aws.client("s3").put_object(Bucket=BUCKET, Key=f"{TABLE_PREFIX}dt=2025-01-01/part-0.parquet", Body=orders("a"))
+
+    # WHEN it crawls twice: a listing crawl (which purges the queue), then one that reads the events
+    first = crawl(aws)
+    second = crawl(aws)
+
+    # THEN the first succeeds and the second fails, saying which permission the role lacks
+    assert first["LastCrawl"]["Status"] == "SUCCEEDED"
+    assert second["LastCrawl"]["Status"] == "FAILED"
+    assert f"sqs:ReceiveMessage on resource: {QUEUE_ARN}" in second["LastCrawl"]["ErrorMessage"]
+
+
+def test_crawl_new_folders_only_is_not_emulated_and_says_so(aws: Any, crawler: None) -> None:
+    # GIVEN a crawler of new folders only (which Glue forces to log schema changes instead of applying them)
+    glue = aws.client("glue")
+    glue.delete_crawler(Name=CRAWLER)
+    glue.create_crawler(
+        Name=CRAWLER,
+        Role=aws.role("glue.amazonaws.com"),
+        DatabaseName=DATABASE,
+        Targets={"S3Targets": [{"Path": TARGET}]},
+        RecrawlPolicy={"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"},
+    )
+    # WHEN it runs THEN the crawl fails rather than pretend
+    finished = crawl(aws)
+    assert finished["LastCrawl"]["Status"] == "FAILED"
+    assert "CRAWL_NEW_FOLDERS_ONLY is not emulated" in finished["LastCrawl"]["ErrorMessage"]
+
+
+def test_an_s3_event_for_a_key_with_spaces_names_its_folder(aws: Any, event_crawler: str) -> None:
+    # GIVEN an event-mode crawler that has crawled once
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=BUCKET, Key=f"{TABLE_PREFIX}dt=2025-01-01/part-0.parquet", Body=orders("a"))
+    crawl(aws)
+    # WHEN a file whose folder has a space and a plus arrives (S3 form-encodes keys in event notifications)
+    s3.put_object(Bucket=BUCKET, Key=f"{TABLE_PREFIX}dt=2025 01+02/part-0.parquet", Body=orders("b"))
+    crawl(aws)
+    # THEN its partition value is the folder's, decoded
+    assert set(partitions(aws)) == {"2025-01-01", "2025 01+02"}

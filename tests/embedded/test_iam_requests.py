@@ -141,3 +141,34 @@ def test_invoke_is_lambda_invoke_function_on_the_function(path: str, resource: s
         "lambda", "Invoke", f"{ENDPOINT}{path}", b'{"Name": "x"}', "us-east-1", "123456789012"
     )
     assert description.checks == [Check("lambda:InvokeFunction", resource)]
+
+
+QUEUE = "arn:aws:sqs:us-east-1:123456789012:q"
+
+
+@pytest.mark.parametrize(
+    ("operation", "parameters", "check"),
+    [
+        ("ReceiveMessage", {"QueueUrl": f"{ENDPOINT}/123456789012/q"}, Check("sqs:ReceiveMessage", QUEUE)),
+        ("DeleteMessageBatch", {"QueueUrl": f"{ENDPOINT}/123456789012/q"}, Check("sqs:DeleteMessage", QUEUE)),
+        (
+            "PurgeQueue",
+            {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q"},
+            Check("sqs:PurgeQueue", QUEUE),
+        ),
+        ("GetQueueUrl", {"QueueName": "q"}, Check("sqs:GetQueueUrl", QUEUE)),
+        (
+            "GetQueueUrl",
+            {"QueueName": "q", "QueueOwnerAWSAccountId": "210987654321"},
+            Check("sqs:GetQueueUrl", "arn:aws:sqs:us-east-1:210987654321:q"),
+        ),
+        ("ListQueues", {}, Check("sqs:ListQueues", "*")),
+    ],
+)
+def test_sqs_operations_name_their_queue_and_batches_their_single_action(
+    operation: str, parameters: dict[str, object], check: Check
+) -> None:
+    description = describe_json_service(
+        "sqs", operation, f"{ENDPOINT}/", json.dumps(parameters), "us-east-1", "123456789012"
+    )
+    assert description.checks == [check]

@@ -8,18 +8,26 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from orders_etl.crawl import check_crawl, parse_timestamp, start_crawl
+from orders_etl.crawl import WrittenPartitions, check_crawl, parse_timestamp, start_crawl, table_name
 
 WRITTEN_AT = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 
 class FakeGlue:
-    """Answers get_crawler with a fixed crawler document; start_crawler optionally raises."""
+    """Answers get_crawler with a fixed crawler document; start_crawler optionally raises; batch_get_partition
+    finds the `partitions` (dt values) of a table, or raises EntityNotFoundException when `partitions` is None."""
 
-    def __init__(self, crawler: dict[str, Any] | None = None, start_error: str | None = None) -> None:
+    def __init__(
+        self,
+        crawler: dict[str, Any] | None = None,
+        start_error: str | None = None,
+        partitions: set[str] | None = None,
+    ) -> None:
         self.crawler = crawler or {}
         self.start_error = start_error
         self.started = 0
+        self.partitions = partitions
+        self.partition_requests: list[int] = []  # how many partitions each batch_get_partition asked for
 
     def get_crawler(self, Name: str) -> dict[str, Any]:
         return {"Crawler": {"Name": Name, **self.crawler}}
@@ -28,6 +36,15 @@ class FakeGlue:
         if self.start_error:
             raise ClientError({"Error": {"Code": self.start_error, "Message": "x"}}, "StartCrawler")
         self.started += 1
+
+    def batch_get_partition(
+        self, DatabaseName: str, TableName: str, PartitionsToGet: list[dict[str, list[str]]]
+    ) -> dict[str, Any]:
+        assert (DatabaseName, TableName) == ("orders_etl", "orders")
+        self.partition_requests.append(len(PartitionsToGet))
+        if self.partitions is None:
+            raise ClientError({"Error": {"Code": "EntityNotFoundException", "Message": "x"}}, "BatchGetPartition")
+        return {"Partitions": [p for p in PartitionsToGet if p["Values"][0] in self.partitions]}
 
 
 def crawler(state: str, status: str | None = None, started: datetime | None = None, **last: Any) -> dict[str, Any]:
@@ -75,3 +92,63 @@ def test_naive_glue_timestamps_are_utc_and_written_at_parses_with_z() -> None:
     naive = crawler("READY", "SUCCEEDED", (WRITTEN_AT + timedelta(seconds=1)).replace(tzinfo=None))
     assert check(FakeGlue(naive)).status == "SUCCEEDED"
     assert parse_timestamp("2025-01-01T12:00:00.000Z") == WRITTEN_AT
+
+
+def written(*dates: str) -> WrittenPartitions:
+    return WrittenPartitions("orders_etl", "orders", list(dates))
+
+
+def test_a_finished_crawl_is_ours_only_once_every_partition_we_wrote_is_in_the_table() -> None:
+    # GIVEN a crawl that started after our write and succeeded, and our Parquet in two partitions
+    done = crawler("READY", "SUCCEEDED")
+    ours = written("2025-01-01", "2025-01-02")
+
+    # WHEN both are partitions of the table THEN the crawl is ours
+    assert (
+        check_crawl(
+            FakeGlue(done, partitions={"2025-01-01", "2025-01-02"}), "c", written_at=WRITTEN_AT, written=ours
+        ).status
+        == "SUCCEEDED"
+    )
+    # WHEN one is not (its S3 event reached the queue after the crawl had read it) THEN crawl again, saying which
+    stale = check_crawl(FakeGlue(done, partitions={"2025-01-01"}), "c", written_at=WRITTEN_AT, written=ours)
+    assert stale.status == "STALE"
+    assert "2025-01-02" in stale.message and "orders_etl.orders" in stale.message
+    # WHEN there is no table yet THEN crawl again too
+    assert check_crawl(FakeGlue(done, partitions=None), "c", written_at=WRITTEN_AT, written=ours).status == "STALE"
+
+
+@pytest.mark.parametrize(
+    "document",
+    [crawler("RUNNING"), crawler("READY", "SUCCEEDED", WRITTEN_AT - timedelta(seconds=1)), crawler("READY", "FAILED")],
+    ids=["running", "started before our write", "failed"],
+)
+def test_the_partitions_are_looked_up_only_for_a_crawl_that_succeeded_after_our_write(document: dict[str, Any]) -> None:
+    # GIVEN a crawl that cannot be ours whatever the table holds
+    glue = FakeGlue(document, partitions=set())
+    # WHEN checked THEN the answer comes from the crawler alone, without asking the catalog
+    assert check_crawl(glue, "c", written_at=WRITTEN_AT, written=written("2025-01-01")).status != "SUCCEEDED"
+    assert glue.partition_requests == []
+
+
+def test_without_partitions_to_look_for_a_successful_crawl_after_our_write_is_enough() -> None:
+    # GIVEN a file that wrote no Parquet (no products, or superseded), or the backfill's final crawl
+    glue = FakeGlue(crawler("READY", "SUCCEEDED"), partitions=set())
+    # WHEN checked THEN the crawl's time decides, as before event mode
+    assert check_crawl(glue, "c", written_at=WRITTEN_AT, written=written()).status == "SUCCEEDED"
+    assert check_crawl(glue, "c", written_at=WRITTEN_AT).status == "SUCCEEDED"
+    assert glue.partition_requests == []
+
+
+def test_partitions_are_looked_up_a_thousand_at_a_time() -> None:
+    # GIVEN a file whose orders span 2,500 days, all of them partitions
+    dates = [f"day-{n:04d}" for n in range(2500)]
+    glue = FakeGlue(crawler("READY", "SUCCEEDED"), partitions=set(dates))
+    # WHEN checked THEN BatchGetPartition was asked within its limit of 1,000 keys per call
+    assert check_crawl(glue, "c", written_at=WRITTEN_AT, written=written(*dates)).status == "SUCCEEDED"
+    assert glue.partition_requests == [1000, 1000, 500]
+
+
+def test_the_table_is_named_after_the_parquet_prefix_last_folder() -> None:
+    assert table_name("parquet_files/orders/") == "orders"
+    assert table_name("Tables/Orders") == "orders"
