@@ -1,12 +1,15 @@
-"""Check crawl: RUNNING, SUCCEEDED, FAILED, or STALE (the finished crawl predates our Parquet)."""
+"""Check crawl: RUNNING, SUCCEEDED, FAILED, or STALE (the finished crawl predates our Parquet, or left out a
+partition it went to)."""
 
+import os
 from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from orders_etl.crawl import check_crawl, parse_timestamp
+from orders_etl.aws_errors import retry_later_when_aws_is_busy
+from orders_etl.crawl import WrittenPartitions, check_crawl, parse_timestamp, table_name
 from orders_etl.settings import PipelineSettings
 
 logger = Logger()
@@ -18,8 +21,12 @@ glue = boto3.client("glue")
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics(raise_on_empty_metrics=False)
+@retry_later_when_aws_is_busy
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = PipelineSettings.from_env()
-    check = check_crawl(glue, settings.crawler_name, written_at=parse_timestamp(event["written_at"]))
+    # The per-file pipeline passes the dates its Parquet went to; the backfill's final crawl passes none.
+    dates: list[str] = event.get("partition_dates", [])
+    written = WrittenPartitions(os.environ["GLUE_DATABASE_NAME"], table_name(settings.parquet_prefix), dates)
+    check = check_crawl(glue, settings.crawler_name, written_at=parse_timestamp(event["written_at"]), written=written)
     logger.info("crawl checked", extra={"crawl": check.as_dict()})
     return check.as_dict()

@@ -7,6 +7,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from orders_etl.aws_errors import retry_later_when_aws_is_busy
 from orders_etl.engine import flatten_order_file
 from orders_etl.publishing import publish
 from orders_etl.settings import PipelineSettings
@@ -21,6 +22,7 @@ s3 = boto3.client("s3")
 @logger.inject_lambda_context(log_event=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@retry_later_when_aws_is_busy
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = PipelineSettings.from_env()
     key = event["key"]
@@ -42,7 +44,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         )
     result = flattened.summary
     metrics.add_metric(name="RowsWritten", unit=MetricUnit.Count, value=result.rows)
-    summary = {"rows": result.rows, "orders": result.orders, "orders_without_products": result.orders_without_products}
+    summary: dict[str, Any] = {
+        "rows": result.rows,
+        "orders": result.orders,
+        "orders_without_products": result.orders_without_products,
+    }
     summary |= published.summary()
+    # The partitions the rows are in, which Check crawl looks for in the table (none when a later version won).
+    summary["partition_dates"] = [] if published.superseded else sorted(flattened.parquet_files)
     logger.info("parquet written", extra={**summary, "engine": result.engine, "reason": result.reason})
     return summary

@@ -7,6 +7,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from orders_etl.aws_errors import retry_later_when_aws_is_busy
 from orders_etl.crawl import start_crawl
 from orders_etl.settings import PipelineSettings
 
@@ -19,6 +20,7 @@ glue = boto3.client("glue")
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@retry_later_when_aws_is_busy
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = PipelineSettings.from_env()
     started = start_crawl(glue, settings.crawler_name)

@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 _original_call = DomainDispatcherApplication.__call__
 # Status of the errors the tests use; any other error name is sent as a 400.
-_STATUS = {"SlowDown": 503, "ServiceUnavailable": 503, "InternalError": 500, "ThrottlingException": 400}
+_STATUS = {
+    "SlowDown": 503,
+    "ServiceUnavailable": 503,
+    "InternalError": 500,
+    "ThrottlingException": 400,
+    "AccessDenied": 403,
+}
 
 
 @dataclass
@@ -91,14 +99,27 @@ def request_operation(environ: dict[str, Any]) -> str:
 
 
 def _s3_operation(environ: dict[str, Any]) -> str:
-    """The S3 object operations the pipeline uses (path-style requests: /<bucket>/<key>)."""
+    """The S3 object operations the pipeline uses, multipart steps included (path-style requests: /<bucket>/<key>)."""
     method = environ.get("REQUEST_METHOD", "")
     has_key = "/" in environ.get("PATH_INFO", "").lstrip("/")
-    query = environ.get("QUERY_STRING", "")
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    copy = "HTTP_X_AMZ_COPY_SOURCE" in environ
     if not has_key:
-        return "ListObjectsV2" if method == "GET" and "list-type=2" in query else ""
+        if method == "GET" and "versions" in query:
+            return "ListObjectVersions"
+        return "ListObjectsV2" if method == "GET" and query.get("list-type") == ["2"] else ""
+    if "uploadId" in query:  # a step of a multipart upload (or copy)
+        steps = {
+            "PUT": "UploadPartCopy" if copy else "UploadPart",
+            "POST": "CompleteMultipartUpload",
+            "DELETE": "AbortMultipartUpload",
+            "GET": "ListParts",
+        }
+        return steps.get(method, "")
+    if method == "POST" and "uploads" in query:
+        return "CreateMultipartUpload"
     if method == "PUT":
-        return "CopyObject" if "HTTP_X_AMZ_COPY_SOURCE" in environ else "PutObject"
+        return "CopyObject" if copy else "PutObject"
     return {"GET": "GetObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}.get(method, "")
 
 
@@ -111,5 +132,9 @@ def _error_response(fault: ApiFault, start_response: Callable[..., Any]) -> Iter
     else:
         body = json.dumps({"__type": fault.error, "message": message}).encode()
         content_type = "application/x-amz-json-1.1"
-    start_response(f"{status} Injected", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+    # Every AWS answer carries a request id (S3: x-amz-request-id and x-amz-id-2), errors included.
+    request_id = uuid.uuid4().hex.upper()[:16]
+    ids = [("x-amz-request-id", request_id), ("x-amz-id-2", request_id)] if fault.service == "s3" else []
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), ("x-amzn-RequestId", request_id)]
+    start_response(f"{status} Injected", headers + ids)
     return [body]

@@ -1,7 +1,9 @@
 """Compresses time in the state machine engine: Wait states and Retry intervals sleep `scale` x their seconds.
 
 Real waits (a 30 s crawl poll, retries backing off over minutes) would make every local run and test slow;
-the definition keeps its real values and only the embedded engine runs them faster.
+the definition keeps its real values and only the embedded engine runs them faster. The AWS SDK's own retry
+backoff (botocore sleeping between attempts, in the functions and every client of this process) is compressed
+likewise, so the ratio of the SDK's patience to the state machine's stays as on AWS.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+import botocore.endpoint
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.common.retry.jitter_strategy_decl import JitterStrategyDecl
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
 _original_wait = WaitFunction._wait_interval
 _original_time = retrier_decl.time
+_original_sdk_time = botocore.endpoint.time
 _original_jitter = JitterStrategyDecl._eval_body
 _scale = 1.0
 
@@ -39,12 +43,14 @@ def install(scale: float) -> None:
     global _scale
     _scale = scale
     retrier_decl.time = SimpleNamespace(sleep=_retry_sleep)
+    botocore.endpoint.time = SimpleNamespace(sleep=_retry_sleep)  # its only use of time: the retry backoff
     JitterStrategyDecl._eval_body = _record_retry_wait
     WaitFunction._wait_interval = _wait_interval
 
 
 def uninstall() -> None:
     retrier_decl.time = _original_time
+    botocore.endpoint.time = _original_sdk_time
     JitterStrategyDecl._eval_body = _original_jitter
     WaitFunction._wait_interval = _original_wait
 

@@ -11,7 +11,6 @@ change that needs deployer support cannot pass unnoticed.
 from __future__ import annotations
 
 import copy
-import hashlib
 import io
 import json
 import re
@@ -23,6 +22,7 @@ from typing import Any
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
+from embedded_aws.cfn_names import check_name, check_stack_name, generated_name
 from embedded_aws.cfn_template import ACCOUNT_ID, Resolver, load_template
 from embedded_aws.credentials import admin_client, admin_session
 
@@ -34,7 +34,7 @@ _LOCAL_URIS = {
     "AWS::Serverless::LayerVersion": "ContentUri",
     "AWS::Serverless::StateMachine": "DefinitionUri",
 }
-# The property holding a resource's name; without it CloudFormation generates one (here `<stack>-<LogicalId>`).
+# The property holding a resource's name; without it CloudFormation generates one (cfn_names.generated_name).
 _NAME_PROPERTIES = {
     "AWS::S3::Bucket": ("BucketName",),
     "AWS::Logs::LogGroup": ("LogGroupName",),
@@ -47,13 +47,7 @@ _NAME_PROPERTIES = {
     "AWS::Lambda::LayerVersion": ("LayerName",),
     "AWS::StepFunctions::StateMachine": ("StateMachineName",),
     "AWS::Events::Rule": ("Name",),
-}
-# Longest name each service accepts: a longer generated name is shortened, as CloudFormation does.
-_NAME_LIMITS = {
-    "AWS::IAM::Role": 64,
-    "AWS::Lambda::Function": 64,
-    "AWS::Events::Rule": 64,
-    "AWS::StepFunctions::StateMachine": 80,
+    "AWS::SQS::Queue": ("QueueName",),
 }
 # The embedded Lambda runtime imports src/ directly: the layer is referred to (its ARN), never built.
 _NOT_DEPLOYED = {"AWS::Lambda::LayerVersion"}
@@ -68,6 +62,7 @@ class StackDeployer:
     parameter_overrides: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        check_stack_name(self.stack_name)
         self.root = self.template_path.parent
         template = load_template(self.template_path)
         parameters = {name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()}
@@ -91,7 +86,7 @@ class StackDeployer:
             explicit = explicit.get(key) if isinstance(explicit, dict) else None
         if explicit is not None:
             return str(self.resolver.resolve(explicit))
-        return _shortened(f"{self.stack_name}-{logical_id}", _NAME_LIMITS.get(kind))
+        return generated_name(kind, self.stack_name, logical_id, self.region)
 
     def _attribute(self, logical_id: str, attribute: str | None) -> str:
         if logical_id not in self.resources:
@@ -107,11 +102,14 @@ class StackDeployer:
             "AWS::Events::Rule": f"{arn_prefix.format('events')}:rule/{name}",
             "AWS::Logs::LogGroup": f"{arn_prefix.format('logs')}:log-group:{name}:*",
             "AWS::IAM::Role": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}",
+            "AWS::SQS::Queue": f"{arn_prefix.format('sqs')}:{name}",
         }
         if attribute is None:
             # Ref: state machines and layer versions return their ARN, everything else its name.
             if kind in ("AWS::StepFunctions::StateMachine", "AWS::Lambda::LayerVersion"):
                 return arns[kind]
+            if kind == "AWS::SQS::Queue":  # Ref of a queue is its URL
+                return f"{self.endpoint_url}/{ACCOUNT_ID}/{name}"
             return name
         if attribute == "Arn" and kind in arns:
             return arns[kind]
@@ -134,6 +132,11 @@ class StackDeployer:
         """Create every resource, in an order that satisfies the references; return the stack outputs."""
         order = [
             ("AWS::IAM::Role", self._role),
+            # Queues before the bucket, whose notifications name them; a dead-letter queue must exist before
+            # the queue whose RedrivePolicy names it, so redrive policies come once every queue exists.
+            ("AWS::SQS::Queue", self._queue),
+            ("AWS::SQS::Queue", self._queue_redrive_policy),
+            ("AWS::SQS::QueuePolicy", self._queue_policy),
             ("AWS::S3::Bucket", self._bucket),
             ("AWS::S3::BucketPolicy", self._bucket_policy),
             ("AWS::Lambda::Function", self._function),
@@ -149,6 +152,10 @@ class StackDeployer:
         unsupported = {r["Type"] for r in self.resources.values()} - known
         if unsupported:
             raise NotImplementedError(f"the embedded deployer does not support {sorted(unsupported)}")
+        # A name the service refuses fails the stack on AWS, which then rolls back: here nothing is created.
+        for logical_id, resource in self.resources.items():
+            if resource["Type"] in _NAME_PROPERTIES:
+                check_name(resource["Type"], self._physical_name(logical_id))
         for kind, create in order:
             for logical_id, resource in self.resources.items():
                 if resource["Type"] == kind:
@@ -180,9 +187,9 @@ class StackDeployer:
         s3 = self._client("s3")
         name = self._physical_name(logical_id)
         s3.create_bucket(Bucket=name)
-        if props.get("NotificationConfiguration", {}).get("EventBridgeConfiguration", {}).get("EventBridgeEnabled"):
+        if "NotificationConfiguration" in props:
             s3.put_bucket_notification_configuration(
-                Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}}
+                Bucket=name, NotificationConfiguration=_notification_configuration(props["NotificationConfiguration"])
             )
         if "BucketEncryption" in props:
             rules = [
@@ -207,6 +214,25 @@ class StackDeployer:
     def _bucket_policy(self, logical_id: str) -> None:
         props = self._props(logical_id)
         self._client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(props["PolicyDocument"]))
+
+    def _queue(self, logical_id: str) -> None:
+        props = self._props(logical_id)
+        attributes = {k: _queue_attribute(v) for k, v in props.items() if k in _QUEUE_ATTRIBUTES}
+        tags = {tag["Key"]: tag["Value"] for tag in props.get("Tags", [])}
+        self._client("sqs").create_queue(QueueName=self._physical_name(logical_id), Attributes=attributes, tags=tags)
+
+    def _queue_redrive_policy(self, logical_id: str) -> None:
+        props = self._props(logical_id)
+        if "RedrivePolicy" in props:
+            url = self._attribute(logical_id, None)
+            policy = _queue_attribute(props["RedrivePolicy"])
+            self._client("sqs").set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": policy})
+
+    def _queue_policy(self, logical_id: str) -> None:
+        props = self._props(logical_id)
+        for url in props["Queues"]:
+            policy = json.dumps(props["PolicyDocument"])
+            self._client("sqs").set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
 
     def _function(self, logical_id: str) -> None:
         props = self._props(logical_id)
@@ -324,14 +350,6 @@ def translate(template: dict[str, Any], parameters: dict[str, str], region: str)
     return translated
 
 
-def _shortened(name: str, limit: int | None) -> str:
-    """A generated name within `limit`: CloudFormation cuts long ones and adds a random suffix, here a hash."""
-    if limit is None or len(name) <= limit:
-        return name
-    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
-    return f"{name[: limit - len(digest) - 1]}-{digest}"
-
-
 def _versioned(document: dict[str, Any]) -> dict[str, Any]:
     """The policy with a Version: SAM writes none in the inline policies it generates; IAM takes that as 2008-10-17,
     moto refuses it. The two differ only for policy variables (`${aws:username}`), which template.yaml uses none of."""
@@ -377,6 +395,48 @@ def _zip_directory(directory: Path) -> bytes:
     return buffer.getvalue()
 
 
+# AWS::SQS::Queue properties that are queue attributes of the same name (RedrivePolicy is set once queues exist).
+_QUEUE_ATTRIBUTES = {
+    "DelaySeconds",
+    "KmsDataKeyReusePeriodSeconds",
+    "KmsMasterKeyId",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "SqsManagedSseEnabled",
+    "VisibilityTimeout",
+}
+
+
+def _queue_attribute(value: Any) -> str:
+    """A queue attribute as the API takes it: JSON documents as text, booleans as true/false."""
+    if isinstance(value, dict):
+        return json.dumps(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def _notification_configuration(configuration: dict[str, Any]) -> dict[str, Any]:
+    """A bucket's CloudFormation NotificationConfiguration in the S3 API's shape (one event per queue entry)."""
+    api: dict[str, Any] = {}
+    if configuration.get("EventBridgeConfiguration", {}).get("EventBridgeEnabled"):
+        api["EventBridgeConfiguration"] = {}
+    queues = []
+    for queue in configuration.get("QueueConfigurations", []):
+        entry: dict[str, Any] = {"QueueArn": queue["Queue"], "Events": [queue["Event"]]}
+        rules = queue.get("Filter", {}).get("S3Key", {}).get("Rules", [])
+        if rules:
+            entry["Filter"] = {"Key": {"FilterRules": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}}
+        queues.append(entry)
+    if queues:
+        api["QueueConfigurations"] = queues
+    unsupported = set(configuration) - {"EventBridgeConfiguration", "QueueConfigurations"}
+    if unsupported:
+        raise NotImplementedError(f"the embedded deployer does not support bucket notifications {sorted(unsupported)}")
+    return api
+
+
 def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
     """A CloudFormation lifecycle rule in the shape of the S3 API (the two spell a few fields differently)."""
     api_rule: dict[str, Any] = {
@@ -384,7 +444,19 @@ def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
         "Status": rule["Status"],
         "Filter": {"Prefix": rule.get("Prefix", "")},
     }
-    for key in ("NoncurrentVersionExpiration", "AbortIncompleteMultipartUpload", "Expiration"):
+    for key in ("NoncurrentVersionExpiration", "AbortIncompleteMultipartUpload"):
         if key in rule:
             api_rule[key] = rule[key]
+    # CloudFormation spreads the API's Expiration over three properties (S3 refuses the marker beside a day or date).
+    expiration = {
+        api_key: rule[cfn_key]
+        for cfn_key, api_key in (
+            ("ExpirationInDays", "Days"),
+            ("ExpirationDate", "Date"),
+            ("ExpiredObjectDeleteMarker", "ExpiredObjectDeleteMarker"),
+        )
+        if cfn_key in rule
+    }
+    if expiration:
+        api_rule["Expiration"] = expiration
     return api_rule

@@ -24,10 +24,13 @@ from embedded_aws import (
     lambda_runtime,
     mocked_responses,
     redrive,
+    s3_copy_limit,
+    s3_delete_marker_events,
     s3_event_sequencers,
     s3_key_limit,
     s3_missing_objects,
     s3_version_listing,
+    sdk_integration_errors,
     start_execution,
     state_machine_role,
 )
@@ -35,6 +38,7 @@ from embedded_aws.api_faults import ApiFaultInjector
 from embedded_aws.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY
 from embedded_aws.deploy import StackDeployer
 from embedded_aws.faults import FaultInjector
+from embedded_aws.glue_crawls import CrawlTimeModel
 from embedded_aws.mocked_responses import MOCK_CONFIG_ENV
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +64,8 @@ class EmbeddedAws:
 
     port: int = 0
     time_scale: float = 0.02
-    crawl_seconds: float = 0.5
+    # How long a crawl takes, in AWS seconds (run at time_scale like the waits): see glue_crawls.CrawlTimeModel.
+    crawl_time: CrawlTimeModel = field(default_factory=CrawlTimeModel)
     stack_name: str = "orders-etl"
     region: str = "us-east-1"
     # A Step Functions Local MockConfigFile for executions started as `<stateMachineArn>#<TestCase>`.
@@ -94,11 +99,14 @@ class EmbeddedAws:
         lambda_runtime.install(self.endpoint_url)
         eventbridge_targets.install()
         s3_event_sequencers.install()
+        s3_delete_marker_events.install()
         s3_key_limit.install()
+        s3_copy_limit.install()
         s3_version_listing.install()
+        sdk_integration_errors.install()
         bucket_policy.install()
         aws_managed_policies.install()
-        glue_crawls.install(self.endpoint_url, self.crawl_seconds)
+        glue_crawls.install(self.endpoint_url, self.crawl_time)
         clock.install(self.time_scale)
         start_execution.install(self.mock_config)
         distributed_map.install()
@@ -136,8 +144,11 @@ class EmbeddedAws:
         start_execution.uninstall()
         clock.uninstall()
         glue_crawls.uninstall()
+        sdk_integration_errors.uninstall()
         s3_version_listing.uninstall()
+        s3_copy_limit.uninstall()
         s3_key_limit.uninstall()
+        s3_delete_marker_events.uninstall()
         s3_event_sequencers.uninstall()
         eventbridge_targets.uninstall()
         aws_managed_policies.uninstall()

@@ -49,6 +49,11 @@ class DataError(OrdersEtlError):
     """The input file is bad; the state machine quarantines it instead of retrying."""
 
 
+class AwsServiceBusy(OrdersEtlError):
+    """An AWS call kept failing with a throttling or passing server error after the SDK's own retries: the state
+    machines retry the task later, with backoff and jitter (see orders_etl.aws_errors)."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an order file.

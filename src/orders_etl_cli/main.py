@@ -22,9 +22,17 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--port", type=int, default=4566, help="0 picks a free port (default: 4566)")
     start.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS, help="where to write the stack outputs")
     start.add_argument(
-        "--time-scale", type=float, default=0.02, help="Wait and Retry run at this fraction of their length"
+        "--time-scale",
+        type=float,
+        default=0.02,
+        help="Wait, Retry and injected delays (--fail STEP=sleep=SECONDS) run at this fraction of their length",
     )
-    start.add_argument("--crawl-seconds", type=float, default=0.5, help="how long an emulated crawl takes")
+    start.add_argument(
+        "--crawl-base-seconds", type=float, default=60.0, help="AWS seconds of a crawl of nothing (at --time-scale)"
+    )
+    start.add_argument(
+        "--crawl-seconds-per-object", type=float, default=0.005, help="AWS seconds a crawl adds per object it lists"
+    )
     start.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE", help="template parameter")
     start.add_argument(
         "--no-iam",
@@ -36,10 +44,21 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FUNCTION_OR_STATE=ERROR[:COUNT]",
-        help="make that step raise ERROR for COUNT calls (or until `local fail --clear`)",
+        help="make that step raise ERROR for COUNT calls (or until `local fail --clear`); ERROR may be "
+        "sleep=SECONDS: each call first spends that long, so past the function's Timeout it fails with "
+        "Sandbox.Timedout as on AWS",
     )
-    fail = local.add_parser("fail", help="make a step of the running embedded AWS fail, list or clear faults")
-    fail.add_argument("faults", nargs="*", metavar="FUNCTION_OR_STATE=ERROR[:COUNT]")
+    fail = local.add_parser(
+        "fail",
+        help="make a step of the running embedded AWS fail (or slow: STEP=sleep=SECONDS), list or clear faults",
+    )
+    fail.add_argument(
+        "faults",
+        nargs="*",
+        metavar="FUNCTION_OR_STATE=ERROR[:COUNT]",
+        help="ERROR is an error name the step raises, or sleep=SECONDS (function time, at --time-scale) the step "
+        "spends before its work: past the function's Timeout the call fails with Sandbox.Timedout",
+    )
     fail.add_argument("--clear", action="store_true", help="remove every fault")
     fail.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS, help="outputs of `local start`")
 
@@ -77,7 +96,15 @@ def main(argv: list[str] | None = None) -> int:
         from orders_etl_cli.local import start_local
 
         overrides = dict(item.split("=", 1) for item in args.parameter)
-        start_local(args.port, args.outputs, args.time_scale, args.crawl_seconds, overrides, args.fail, not args.no_iam)
+        start_local(
+            args.port,
+            args.outputs,
+            args.time_scale,
+            (args.crawl_base_seconds, args.crawl_seconds_per_object),
+            overrides,
+            args.fail,
+            not args.no_iam,
+        )
         return 0
     if args.command == "query":
         return _query(args)

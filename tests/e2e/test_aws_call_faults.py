@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from embedded_aws import clock
 from embedded_aws.api_faults import ApiFaultInjector
 from embedded_aws.server import EmbeddedAws
 from support import Stack, order, product
@@ -52,11 +53,13 @@ def test_exhausted_retries_leave_a_redrivable_failure_and_the_raw_file(
     # WHEN a file is uploaded
     (execution,) = stack.run({"raw/faults/b.json": BODY})
 
-    # THEN the execution fails at flatten with S3's error once the SDK gives up, the raw file stays, nothing is
-    # quarantined, and no Parquet was written
+    # THEN once the SDK gives up, the state machine retries the flatten later (AwsServiceBusy, 8 times); then the
+    # execution fails there naming S3's error, the raw file stays, nothing is quarantined, no Parquet was written
     described = stack.describe(execution)
-    assert (described["status"], described["error"]) == ("FAILED", "S3UploadFailedError")
-    assert "SlowDown" in described["cause"]
+    assert (described["status"], described["error"]) == ("FAILED", "AwsServiceBusy")
+    assert "PutObject kept failing with SlowDown" in described["cause"]
+    flatten_retries = [w for w in clock.retry_waits_of(execution["executionArn"]) if w.state == "Flatten to Parquet"]
+    assert len(flatten_retries) == 8
     assert stack.states(execution)[-1] == "Flatten to Parquet"
     assert stack.keys("raw/") == ["raw/faults/b.json"]
     assert stack.keys("quarantine/") == [] and stack.keys("parquet_files/") == []
@@ -80,7 +83,7 @@ def test_a_flatten_that_fails_half_way_through_its_uploads_leaves_nothing_in_the
     (execution,) = stack.run({"raw/faults/c.json": BODY})
 
     # THEN the execution fails at flatten and no Parquet object of the file is in the table's location
-    assert stack.describe(execution)["error"] == "S3UploadFailedError"
+    assert stack.describe(execution)["error"] == "AwsServiceBusy"
     assert ("s3", "PutObject", "SlowDown") in api_faults.injected
     assert stack.keys("parquet_files/") == []
 

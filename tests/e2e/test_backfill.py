@@ -142,12 +142,12 @@ def test_without_wait_it_starts_the_backfill_and_says_how_to_follow_it(stack: St
 
 @pytest.fixture
 def slow_file() -> Iterator[str]:
-    """Validate and Flatten each take 200 s (of the embedded clock) on this key: one batch then takes > 5 min."""
+    """Validate and Flatten each take 160 s (of the embedded clock) on this key: one batch then takes > 5 min."""
     key = "raw/2025/slow.json"
 
     def take_a_while(function_name: str, event: Any) -> None:
         if isinstance(event, dict) and event.get("key") == key and "Quarantine" not in function_name:
-            time.sleep(clock.scaled(200))
+            time.sleep(clock.scaled(160))
 
     lambda_runtime.add_before_invoke(take_a_while)
     try:
@@ -157,7 +157,7 @@ def slow_file() -> Iterator[str]:
 
 
 def test_a_batch_that_runs_longer_than_five_minutes_still_finishes(stack: Stack, cli: Cli, slow_file: str) -> None:
-    # GIVEN three files in one batch, one of which takes 400 s to validate and flatten (an EXPRESS child workflow
+    # GIVEN three files in one batch, one of which takes 320 s to validate and flatten (an EXPRESS child workflow
     # lasts at most 300 s: its three files would all count as failed, and every redrive would time out again)
     load_raw_area(
         stack, {slow_file: orders_file(0), "raw/2025/a.json": orders_file(1), "raw/2025/b.json": orders_file(2)}

@@ -14,11 +14,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from embedded_aws import service_roles
+from embedded_aws.cfn_template import ACCOUNT_ID
 from support import Stack
 
 RAW = "raw/roles/probe.json"
 MANIFEST = "manifests/orders/probe.json"
 PARQUET = "parquet_files/orders/dt=2025-01-01/probe.parquet"
+STAGED = "manifests/orders/staging/dt=2025-01-01/probe.parquet"
 QUARANTINED = "quarantine/roles/probe.json"
 REPORT = "reports/roles/probe.json"
 DENIED = ("AccessDenied", "AccessDeniedException", "403")
@@ -116,6 +118,25 @@ def copy_raw_version_to_quarantine(r: Role) -> Any:
     return r.client("s3").copy_object(Bucket=r.bucket, Key=QUARANTINED, CopySource=source)
 
 
+def multipart_copy_raw_version_to_quarantine(r: Role) -> Any:
+    """A quarantine over CopyObject's 5 GiB: create, copy a part of the version, abort (as after a failure)."""
+    s3 = r.client("s3")
+    upload = {"Bucket": r.bucket, "Key": QUARANTINED}
+    upload_id = s3.create_multipart_upload(**upload)["UploadId"]
+    source = {"Bucket": r.bucket, "Key": RAW, "VersionId": r.version_id}
+    s3.upload_part_copy(**upload, UploadId=upload_id, PartNumber=1, CopySource=source)
+    return s3.abort_multipart_upload(**upload, UploadId=upload_id)
+
+
+def multipart_upload_to_staging(r: Role) -> Any:
+    """A Parquet file over 8 MiB: create, upload a part, abort (as after a failure)."""
+    s3 = r.client("s3")
+    upload = {"Bucket": r.bucket, "Key": STAGED}
+    upload_id = s3.create_multipart_upload(**upload)["UploadId"]
+    s3.upload_part(**upload, UploadId=upload_id, PartNumber=1, Body=b"PAR1")
+    return s3.abort_multipart_upload(**upload, UploadId=upload_id)
+
+
 def write_quarantine(r: Role) -> Any:
     return r.client("s3").put_object(Bucket=r.bucket, Key=QUARANTINED, Body=b"[]")
 
@@ -148,6 +169,29 @@ def delete_orders_table(r: Role) -> Any:
     return r.client("glue").delete_table(DatabaseName=r.stack.outputs["GlueDatabaseName"], Name="orders")
 
 
+def get_orders_partitions(r: Role) -> Any:
+    wanted = [{"Values": ["2025-01-01"]}]
+    return r.client("glue").batch_get_partition(
+        DatabaseName=r.stack.outputs["GlueDatabaseName"], TableName="orders", PartitionsToGet=wanted
+    )
+
+
+def crawl_event_queue(r: Role) -> str:
+    return f"{r.stack.endpoint_url}/{ACCOUNT_ID}/orders-etl-CrawlEventQueue"
+
+
+def receive_crawl_events(r: Role) -> Any:
+    return r.client("sqs").receive_message(QueueUrl=crawl_event_queue(r), WaitTimeSeconds=0)
+
+
+def purge_crawl_events(r: Role) -> Any:
+    return r.client("sqs").purge_queue(QueueUrl=crawl_event_queue(r))
+
+
+def send_crawl_event(r: Role) -> Any:
+    return r.client("sqs").send_message(QueueUrl=crawl_event_queue(r), MessageBody="{}")
+
+
 def invoke(logical_id: str) -> Probe:
     def probe(r: Role) -> Any:
         # DryRun: Lambda checks the permission without running the function.
@@ -174,26 +218,55 @@ def describe_a_pipeline_map_run(r: Role) -> Any:
 ROLES: dict[str, tuple[list[Probe], list[Probe]]] = {
     "ValidateOrderFileFunction": ([read_raw_version, read_raw_latest], [write_parquet, delete_raw, read_manifest]),
     "FlattenOrdersFunction": (
-        [read_raw_version, read_manifest, write_manifest, list_manifests, list_raw, write_parquet, delete_parquet],
-        [delete_raw, write_raw, write_quarantine, list_whole_bucket, read_report],
+        [
+            read_raw_version,
+            read_manifest,
+            write_manifest,
+            list_manifests,
+            list_raw,
+            write_parquet,
+            delete_parquet,
+            multipart_upload_to_staging,
+        ],
+        [
+            delete_raw,
+            write_raw,
+            write_quarantine,
+            list_whole_bucket,
+            read_report,
+            multipart_copy_raw_version_to_quarantine,
+        ],
     ),
     "QuarantineOrderFileFunction": (
-        [copy_raw_version_to_quarantine, write_quarantine, delete_raw_version, list_raw_versions],
-        [write_parquet, read_manifest, delete_quarantine, list_whole_bucket],
+        [
+            copy_raw_version_to_quarantine,
+            multipart_copy_raw_version_to_quarantine,
+            write_quarantine,
+            delete_raw_version,
+            list_raw_versions,
+        ],
+        [write_parquet, read_manifest, delete_quarantine, list_whole_bucket, multipart_upload_to_staging],
     ),
-    "StartCrawlFunction": ([start_crawler, get_crawler], [read_raw_latest, get_orders_table]),
-    "CheckCrawlFunction": ([get_crawler], [start_crawler, read_raw_latest]),
+    "StartCrawlFunction": ([start_crawler, get_crawler], [read_raw_latest, get_orders_table, get_orders_partitions]),
+    "CheckCrawlFunction": (
+        [get_crawler, get_orders_partitions],
+        [start_crawler, read_raw_latest, get_orders_table, receive_crawl_events],
+    ),
     "SummarizeBackfillFunction": ([write_report, read_report], [read_raw_latest, describe_a_pipeline_map_run]),
     "OrderPipelineStateMachine": (
         [invoke("ValidateOrderFileFunction"), invoke("QuarantineOrderFileFunction"), invoke("CheckCrawlFunction")],
         [invoke("SummarizeBackfillFunction"), read_raw_latest, start_backfill],
     ),
+    "PinLatestVersionFunction": ([list_raw_versions], [read_raw_latest, list_whole_bucket, write_report]),
     "BackfillStateMachine": (
-        [list_raw_versions, list_raw, write_report, invoke("SummarizeBackfillFunction")],
-        [write_raw, read_raw_latest, start_pipeline],
+        [list_raw, write_report, invoke("SummarizeBackfillFunction"), invoke("PinLatestVersionFunction")],
+        [write_raw, read_raw_latest, start_pipeline, list_raw_versions],
     ),
     "OrderPipelineStateMachineOrderFileCreated": ([start_pipeline], [start_backfill, read_raw_latest]),
-    "OrdersCrawler": ([read_parquet, get_orders_table, delete_orders_table], [read_raw_latest, write_parquet]),
+    "OrdersCrawler": (
+        [read_parquet, get_orders_table, receive_crawl_events, purge_crawl_events, delete_orders_table],
+        [read_raw_latest, write_parquet, send_crawl_event],
+    ),
 }
 
 

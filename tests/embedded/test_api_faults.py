@@ -69,3 +69,32 @@ def test_s3_faults_match_the_operation_and_the_path(aws: Any, api_faults: ApiFau
     with pytest.raises(ClientError, match="SlowDown"):
         s3.put_object(Bucket="faults-bucket", Key="parquet_files/orders/dt=2025-01-01/x.parquet", Body=b"x")
     assert api_faults.injected == [("s3", "PutObject", "SlowDown")]
+
+
+def test_each_step_of_a_multipart_upload_can_be_failed_on_its_own(aws: Any, api_faults: ApiFaultInjector) -> None:
+    s3 = client(aws, "s3", 1)
+    s3.create_bucket(Bucket="faults-bucket")
+    s3.put_object(Bucket="faults-bucket", Key="raw/a.json", Body=b"{}")
+    upload = {"Bucket": "faults-bucket", "Key": "big"}
+    upload_id = s3.create_multipart_upload(**upload)["UploadId"]
+    step = {**upload, "UploadId": upload_id}
+    calls = {
+        "UploadPart": lambda: s3.upload_part(**step, PartNumber=1, Body=b"x"),
+        "UploadPartCopy": lambda: s3.upload_part_copy(**step, PartNumber=1, CopySource="faults-bucket/raw/a.json"),
+        "ListParts": lambda: s3.list_parts(**step),
+        "CompleteMultipartUpload": lambda: s3.complete_multipart_upload(**step, MultipartUpload={"Parts": []}),
+        "AbortMultipartUpload": lambda: s3.abort_multipart_upload(**step),
+        "CreateMultipartUpload": lambda: s3.create_multipart_upload(**upload),
+    }
+    # GIVEN each step of a multipart upload answers its next call with an error
+    for operation in calls:
+        api_faults.fail("s3", operation, "InternalError", count=1)
+
+    # WHEN a plain upload and then each step are called
+    s3.put_object(Bucket="faults-bucket", Key="raw/b.json", Body=b"{}")
+    for call in calls.values():
+        with pytest.raises(ClientError, match="InternalError"):
+            call()
+
+    # THEN each step failed as itself, and the plain upload was not taken for one of them
+    assert api_faults.injected == [("s3", operation, "InternalError") for operation in calls]

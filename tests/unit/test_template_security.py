@@ -102,7 +102,7 @@ def test_every_function_and_the_state_machine_log_to_a_group_with_retention() ->
     groups = {name: r["Properties"] for name, r in RESOURCES.items() if r["Type"] == "AWS::Logs::LogGroup"}
     assert all(g.get("RetentionInDays") == {"Ref": "LogRetentionDays"} for g in groups.values()), groups
     functions = [name for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"]
-    assert len(functions) == 6
+    assert len(functions) == 7
     for function in functions:
         # Lambda writes to /aws/lambda/<function name>: the template owns that group, so retention applies.
         assert {"LogGroupName": {"Fn::Sub": f"/aws/lambda/${{{function}}}"}}.items() <= groups[
