@@ -31,6 +31,7 @@ from embedded_aws import (
     s3_missing_objects,
     s3_version_listing,
     sdk_integration_errors,
+    sqs_send_cost,
     start_execution,
     state_machine_role,
 )
@@ -104,6 +105,7 @@ class EmbeddedAws:
         s3_copy_limit.install()
         s3_version_listing.install()
         sdk_integration_errors.install()
+        sqs_send_cost.install()
         bucket_policy.install()
         aws_managed_policies.install()
         glue_crawls.install(self.endpoint_url, self.crawl_time)
@@ -144,6 +146,7 @@ class EmbeddedAws:
         start_execution.uninstall()
         clock.uninstall()
         glue_crawls.uninstall()
+        sqs_send_cost.uninstall()
         sdk_integration_errors.uninstall()
         s3_version_listing.uninstall()
         s3_copy_limit.uninstall()

@@ -1,0 +1,48 @@
+"""embedded_aws.sqs_send_cost: a send does not count the queue, and the queue's counts stay exact."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from embedded_aws import sqs_send_cost
+
+
+def counts(sqs: Any, url: str) -> tuple[int, int]:
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    return int(attributes[names[0]]), int(attributes[names[1]])
+
+
+def test_counts_stay_exact_around_sends_and_receives(aws: Any) -> None:
+    sqs = aws.client("sqs")
+    url = sqs.create_queue(QueueName="send-cost")["QueueUrl"]
+    for number in range(5):
+        sqs.send_message(QueueUrl=url, MessageBody=f"event {number}")
+    assert counts(sqs, url) == (5, 0)
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]
+    assert len(received) == 2
+    assert counts(sqs, url) == (3, 2)
+
+
+def test_a_send_does_not_count_the_queue(aws: Any, monkeypatch: Any) -> None:
+    # GIVEN the queue's counts are watched
+    counted: list[str] = []
+    for name, original in sqs_send_cost._original_counts.items():
+
+        def watched(queue: Any, name: str = name, original: property = original) -> int:
+            counted.append(name)
+            return int(original.fget(queue))  # type: ignore[misc]
+
+        monkeypatch.setitem(sqs_send_cost._original_counts, name, property(watched))
+    sqs_send_cost.install()  # again, over the watched counts
+    try:
+        sqs = aws.client("sqs")
+        url = sqs.create_queue(QueueName="send-cost-watched")["QueueUrl"]
+        # WHEN a message is sent THEN nothing is counted; a GetQueueAttributes still counts
+        sqs.send_message(QueueUrl=url, MessageBody="event")
+        assert counted == []
+        assert counts(sqs, url) == (1, 0)
+        assert "approximate_number_of_messages" in counted
+    finally:
+        monkeypatch.undo()
+        sqs_send_cost.install()
