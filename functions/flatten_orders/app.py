@@ -45,6 +45,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     result = flattened.summary
     metrics.add_metric(name="RowsWritten", unit=MetricUnit.Count, value=result.rows)
     summary: dict[str, Any] = {
+        "key": key,
         "rows": result.rows,
         "orders": result.orders,
         "orders_without_products": result.orders_without_products,

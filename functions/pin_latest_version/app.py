@@ -1,4 +1,5 @@
-"""Pin the latest version: which version of a raw key a backfill processes, or that the key is gone."""
+"""Pin the version: which version of a raw key a backfill processes; or that the key is gone, or not an order
+file (the keys the pipeline's rule ignores)."""
 
 from typing import Any
 
@@ -7,6 +8,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders_etl.aws_errors import retry_later_when_aws_is_busy
+from orders_etl.output_keys import is_order_file
 from orders_etl.source_files import latest_version_id
 
 logger = Logger()
@@ -18,6 +20,8 @@ s3 = boto3.client("s3")
 @tracer.capture_lambda_handler
 @retry_later_when_aws_is_busy
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if not is_order_file(event["key"]):
+        return {"outcome": "skipped", "version_id": None}
     version_id = latest_version_id(s3, event["bucket"], event["key"])
     logger.info("version pinned" if version_id else "key is gone", extra={"version_id": version_id})
-    return {"version_id": version_id}
+    return {"outcome": "pinned" if version_id else "gone", "version_id": version_id}

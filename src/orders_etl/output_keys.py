@@ -10,8 +10,16 @@ import re
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _ORDER_FILE_SUFFIXES = (".json.gz", ".jsonl.gz", ".jsonl", ".json", ".gz")
+# The keys the pipeline's EventBridge rule starts an execution for (template.yaml: wildcards, case-sensitive);
+# a backfill skips the others, as the rule does.
+RULE_SUFFIXES = (".json", ".jsonl", ".gz")
 _MAX_SLUG = 100
 MAX_KEY_BYTES = 1024  # S3's limit, in bytes of UTF-8
+
+
+def is_order_file(key: str) -> bool:
+    """True for a key the per-file pipeline's rule accepts (folder markers and other files are not)."""
+    return key.endswith(RULE_SUFFIXES)
 
 
 def relative_to(prefix: str, key: str) -> str:

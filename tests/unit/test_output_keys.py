@@ -6,6 +6,7 @@ import pytest
 
 from orders_etl.output_keys import (
     MAX_KEY_BYTES,
+    is_order_file,
     manifest_key,
     output_name,
     parquet_key,
@@ -51,3 +52,20 @@ def test_quarantine_key_is_shortened_to_fit_s3s_limit_and_stays_distinct(charact
     assert targets[0] != targets[1]
     # AND a key that fits keeps its mirrored name
     assert quarantine_key("raw/" + "n" * 1000, "raw/", "quarantine/") == "quarantine/" + "n" * 1000
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("raw/2025/orders.json", True),
+        ("raw/2025/orders.jsonl", True),
+        ("raw/2025/orders.json.gz", True),
+        ("raw/2025/orders.gz", True),
+        ("raw/2025/", False),  # a folder marker
+        ("raw/2025/readme.txt", False),
+        ("raw/2025/orders.JSON", False),  # the rule's wildcards are case-sensitive
+        ("raw/2025/orders.json.bak", False),
+    ],
+)
+def test_a_backfill_takes_the_keys_the_pipelines_rule_takes(key: str, expected: bool) -> None:
+    assert is_order_file(key) is expected
