@@ -104,7 +104,11 @@ def format_report(area: QuarantineArea, key: str, size_bytes: int, report: dict[
             f"execution:    {report.get('execution_arn', '')}",
         ]
         lines += _problem_lines(report.get("problems") or [])
-    lines += ["", "to replay it, upload the fixed file to the quarantined key, then:", f"  {replay}"]
+    if report is not None and report.get("error_type") == TIMED_OUT:
+        # Nothing in the file is wrong: it was too slow for the function's memory (CPU follows memory).
+        lines += ["", "to replay it once the function has more memory (the report says which), run:", f"  {replay}"]
+    else:
+        lines += ["", "to replay it, upload the fixed file to the quarantined key, then:", f"  {replay}"]
     return "\n".join(lines)
 
 

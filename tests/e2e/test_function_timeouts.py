@@ -12,7 +12,7 @@ from typing import Any
 
 from embedded_aws.faults import FaultInjector
 from orders_etl_cli.executions import history, timeline
-from support import Stack, order, product
+from support import Cli, Stack, order, product
 
 BODY = json.dumps(
     [order("S-1", "2025-10-01T10:00:00Z", product("P", 1, 2)), order("S-2", "2025-10-02", product("Q", 2, 1))]
@@ -33,7 +33,7 @@ def attempts(stack: Stack, execution: dict[str, Any], state: str) -> tuple[int, 
 
 
 def test_a_validate_that_times_out_twice_quarantines_the_file_with_a_report_naming_the_timeout(
-    stack: Stack, fault_injector: FaultInjector
+    stack: Stack, fault_injector: FaultInjector, cli: Cli
 ) -> None:
     # GIVEN validate has a 30 s Timeout and every call of it first spends 1,000 s
     set_timeout(stack, "ValidateOrderFile", 30)
@@ -55,6 +55,10 @@ def test_a_validate_that_times_out_twice_quarantines_the_file_with_a_report_nami
     assert report["error_type"] == "Sandbox.Timedout"
     assert report["message"].startswith("timed out twice: Task timed out after 30.00 seconds. ")
     assert "ValidateMemorySize" in report["message"]
+    # AND `quarantine show` does not ask for a fixed file: the same file replays once the function has more memory
+    code, shown, _ = cli("quarantine", "show", "slow/a.json")
+    assert code == 0
+    assert "once the function has more memory" in shown and "upload the fixed file" not in shown
 
 
 def test_a_flatten_that_times_out_once_is_retried_and_its_rows_land_once(
