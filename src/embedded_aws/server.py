@@ -27,6 +27,7 @@ from embedded_aws import (
     s3_copy_limit,
     s3_delete_marker_events,
     s3_event_sequencers,
+    s3_item_reader,
     s3_key_limit,
     s3_missing_objects,
     s3_version_listing,
@@ -112,6 +113,7 @@ class EmbeddedAws:
         clock.install(self.time_scale)
         start_execution.install(self.mock_config)
         distributed_map.install()
+        s3_item_reader.install()
         json_paths.install()
         mocked_responses.install()
         redrive.install()
@@ -142,6 +144,7 @@ class EmbeddedAws:
         redrive.uninstall()
         mocked_responses.uninstall()
         json_paths.uninstall()
+        s3_item_reader.uninstall()
         distributed_map.uninstall()
         start_execution.uninstall()
         clock.uninstall()

@@ -168,3 +168,12 @@ def test_a_batch_that_runs_longer_than_five_minutes_still_finishes(stack: Stack,
     assert code == 0, out + err
     assert "3 files, 3 published (12 rows), 0 quarantined, 0 skipped, 0 gone, 0 failed" in out
     assert stack.query("SELECT count(*) FROM orders") == [(12,)]
+
+
+def test_a_backfill_of_an_empty_prefix_succeeds_with_nothing_to_do(stack: Stack, cli: Cli) -> None:
+    # GIVEN nothing under raw/2030/ (moto's ItemReader failed the Map here with States.Runtime 'Contents')
+    # WHEN it is backfilled THEN the map runs empty and the backfill says so
+    code, out, err = cli("backfill", "--prefix", "2030/", "--wait")
+    assert code == 0, out + err
+    assert "0 files, 0 published (0 rows)" in out
+    assert crawls(stack) == 0
