@@ -58,7 +58,8 @@ sfn-local-test: $(STAMP) ## The state machine tests on Step Functions Local as w
 statemachine-mutants: $(STAMP) ## Show that the state machine tests catch deleted or weakened Retry/Catch/Choice rules
 	$(BIN)/python tests/state_machine/mutants.py
 
-bench: $(STAMP) ## Validate + flatten against the original approach: 10/100/500 MB files, fresh processes
+bench: $(STAMP) ## Validate + flatten against the original approach: small files warm in process, then 10/100/500 MB files in fresh processes
+	$(BIN)/python -m bench.small_files
 	$(BIN)/python -m bench.run
 
 demo: $(STAMP) ## Run the pipeline on the embedded AWS with the files in events/

@@ -248,6 +248,16 @@ def write_orders(path: Path, fmt: Format, target_bytes: int, seed: int = SEED) -
     return GeneratedFile(path, fmt, size, orders, rows, empty)
 
 
+def write_order_count(path: Path, orders: int, seed: int = SEED) -> GeneratedFile:
+    """A JSON array of exactly ``orders`` orders (the small files people upload most: no size padding)."""
+    maker = _OrderMaker(seed)
+    made = [maker.order() for _ in range(orders)]
+    path.write_bytes(b"[\n" + b",\n".join(_encode(order) for order in made) + b"\n]\n")
+    rows = sum(len(order["products"]) for order in made)
+    empty = sum(not order["products"] for order in made)
+    return GeneratedFile(path, "json", path.stat().st_size, orders, rows, empty)
+
+
 def ensure_file(data_dir: Path, size_mb: int, fmt: Format, *, log: bool = True) -> Path:
     """The cached file of that size and format, generated first if it is missing or has the wrong size."""
     path = data_dir / data_file_name(size_mb, fmt)

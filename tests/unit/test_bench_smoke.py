@@ -82,3 +82,16 @@ def test_worst_case_files_take_the_reference_path_as_intended(tmp_path: Path, fm
     # a 16-digit number: valid, but only the reference can vouch for it; NaN and a late bad order: rejected
     assert scan("digits16") == "reference"
     assert [scan(variant) for variant in ("nan", "late_bad", "all_bad")] == ["rejected"] * 3
+
+
+def test_small_files_are_valid_and_both_approaches_time_them(tmp_path: Path) -> None:
+    # GIVEN a small file of exactly 3 orders, as bench.small_files writes them
+    from bench.generate import write_order_count
+    from bench.small_files import _time_calls
+
+    info = write_order_count(tmp_path / "small.json", 3)
+    assert info.orders == 3 and len(read_order_file(info.path.read_bytes(), source_key="raw/small.json")) == 3
+    # WHEN each approach is timed twice THEN it reports two positive durations (after its warm-up call)
+    for approach in ("original", "project"):
+        seconds = _time_calls(approach, info.path, 2)
+        assert len(seconds) == 2 and all(s > 0 for s in seconds)
