@@ -386,9 +386,10 @@ def test_a_crawl_of_everything_takes_longer_the_more_objects_the_table_holds(
     assert (small.mode, small.objects, small.seconds) == ("everything", 7, 10.35)
     assert (large.mode, large.objects) == ("everything", 2007)
     assert large.seconds == pytest.approx(10 + 0.05 * 2007)
-    # AND takes that long at the embedded clock's scale: about 0.1 s, then about 1.1 s
-    assert small_seconds < 0.5
-    assert large.seconds * TIME_SCALE <= large_seconds < large.seconds * TIME_SCALE + 2
+    # AND lasts at least that long at the embedded clock's scale (an upper bound would time the machine, not the
+    # model: under load it fails)
+    assert small_seconds >= small.seconds * TIME_SCALE
+    assert large_seconds >= large.seconds * TIME_SCALE
     assert set(partitions(aws)) == {"2025-01-01", "2025-01-02"} | {f"2024-12-{d:02d}" for d in range(1, 21)}
 
 
@@ -412,8 +413,8 @@ def test_an_event_mode_crawl_lists_only_the_folders_its_events_name(
     # THEN the crawl lists that folder only and takes about the base time, not the table's
     assert finished["LastCrawl"]["Status"] == "SUCCEEDED"
     assert (second.mode, second.objects, second.folders) == ("events", 1, 1)
-    assert second.seconds == pytest.approx(10.05)
-    assert real_seconds < first.seconds * TIME_SCALE / 2
+    assert second.seconds == pytest.approx(10.05) and second.seconds < first.seconds / 10
+    assert real_seconds >= second.seconds * TIME_SCALE
     # AND the new partition is in the table beside the others, and the event is consumed
     assert set(partitions(aws)) == {"2025-02-01"} | {f"2024-12-{d:02d}" for d in range(1, 21)}
     assert aws.client("sqs").receive_message(QueueUrl=event_crawler).get("Messages", []) == []
