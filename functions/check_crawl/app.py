@@ -1,7 +1,6 @@
 """Check crawl: RUNNING, SUCCEEDED, FAILED, or STALE (the finished crawl predates our Parquet, or left out a
 partition it went to)."""
 
-import os
 from typing import Any
 
 import boto3
@@ -26,7 +25,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     settings = PipelineSettings.from_env()
     # The per-file pipeline passes the dates its Parquet went to; the backfill's final crawl passes none.
     dates: list[str] = event.get("partition_dates", [])
-    written = WrittenPartitions(os.environ["GLUE_DATABASE_NAME"], table_name(settings.parquet_prefix), dates)
+    written = WrittenPartitions(settings.glue_database, table_name(settings.parquet_prefix), dates)
     check = check_crawl(glue, settings.crawler_name, written_at=parse_timestamp(event["written_at"]), written=written)
     logger.info("crawl checked", extra={"crawl": check.as_dict()})
     return check.as_dict()

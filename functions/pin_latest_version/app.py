@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders_etl.aws_errors import retry_later_when_aws_is_busy
 from orders_etl.output_keys import is_order_file
-from orders_etl.source_files import latest_version_id
+from orders_etl.s3_objects import latest_version_id
 
 logger = Logger()
 tracer = Tracer()

@@ -68,6 +68,8 @@ class ApiFaultInjector:
             self.injected.clear()
 
     def _take(self, environ: dict[str, Any]) -> ApiFault | None:
+        if not self._faults:  # every request passes here: classify it only when a fault may match
+            return None
         service, operation = request_service(environ), request_operation(environ)
         path = environ.get("PATH_INFO", "")
         with self._lock:

@@ -73,10 +73,10 @@ def _record_retry_wait(self: JitterStrategyDecl, env: Any) -> None:
 
 
 def _retry_sleep(seconds: float) -> None:
-    time.sleep(seconds * _scale)
+    time.sleep(scaled(seconds))
 
 
 def _wait_interval(self: WaitFunction, env: Any, wait_seconds: int) -> None:
     if wait_seconds > 0:
         # Returns early when the execution is stopped, like the original.
-        env.program_state_event.wait(wait_seconds * _scale)
+        env.program_state_event.wait(scaled(wait_seconds))

@@ -9,10 +9,11 @@ import hashlib
 import re
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_ORDER_FILE_SUFFIXES = (".json.gz", ".jsonl.gz", ".jsonl", ".json", ".gz")
 # The keys the pipeline's EventBridge rule starts an execution for (template.yaml: wildcards, case-sensitive);
 # a backfill skips the others, as the rule does.
 RULE_SUFFIXES = (".json", ".jsonl", ".gz")
+# What an output name drops from the source key (longest first: orders.json.gz -> orders).
+_ORDER_FILE_SUFFIXES = (".json.gz", ".jsonl.gz", *RULE_SUFFIXES)
 _MAX_SLUG = 100
 MAX_KEY_BYTES = 1024  # S3's limit, in bytes of UTF-8
 

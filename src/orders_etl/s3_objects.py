@@ -120,6 +120,20 @@ def key_is_listed(s3: Any, bucket: str, key: str) -> bool:
     return any(item["Key"] == key for item in listing.get("Contents", []))
 
 
+def latest_version_id(s3: Any, bucket: str, key: str) -> str | None:
+    """The key's latest version, or None when it is gone (deleted, or its latest entry is a delete marker).
+
+    Keys are listed in ascending order and a key's versions and delete markers newest first: with the key as
+    prefix, the first entry is the key's latest, unless the key is gone (then a delete marker, or a longer key
+    sharing the prefix, comes first). A listing, unlike a HeadObject, tells a missing key from a denied read.
+    """
+    listing = s3.list_object_versions(Bucket=bucket, Prefix=key, MaxKeys=1)
+    versions = listing.get("Versions", [])
+    if versions and versions[0]["Key"] == key and versions[0]["IsLatest"]:
+        return str(versions[0]["VersionId"])
+    return None
+
+
 def version_is_listed(s3: Any, bucket: str, key: str, version_id: str) -> bool:
     """Whether that version of the key exists, by ListObjectVersions with the key as prefix (needs
     s3:ListBucketVersions). A delete marker is no object version: it does not count."""

@@ -21,6 +21,7 @@ class PipelineSettings:
     max_file_bytes: int
     engine_memory_limit: str
     report_prefix: str = "reports/"
+    glue_database: str = "orders_etl"
 
     @classmethod
     def from_env(cls) -> PipelineSettings:
@@ -38,6 +39,7 @@ class PipelineSettings:
             max_file_bytes=int(env.get("MAX_FILE_BYTES", str(512 * 1024 * 1024))),
             engine_memory_limit=env.get("ENGINE_MEMORY_LIMIT", "256MB"),
             report_prefix=env.get("REPORT_PREFIX", "reports/"),
+            glue_database=env.get("GLUE_DATABASE_NAME", "orders_etl"),
         )
 
     def engine(self) -> EngineSettings:

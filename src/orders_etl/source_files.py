@@ -93,17 +93,3 @@ def _write_body(body: Any, target: Path) -> None:
     with body, target.open("wb") as file:
         for chunk in body.iter_chunks(_CHUNK_BYTES):
             file.write(chunk)
-
-
-def latest_version_id(s3: Any, bucket: str, key: str) -> str | None:
-    """The key's latest version, or None when it is gone (deleted, or its latest entry is a delete marker).
-
-    Keys are listed in ascending order and a key's versions and delete markers newest first: with the key as
-    prefix, the first entry is the key's latest, unless the key is gone (then a delete marker, or a longer key
-    sharing the prefix, comes first). A listing, unlike a HeadObject, tells a missing key from a denied read.
-    """
-    listing = s3.list_object_versions(Bucket=bucket, Prefix=key, MaxKeys=1)
-    versions = listing.get("Versions", [])
-    if versions and versions[0]["Key"] == key and versions[0]["IsLatest"]:
-        return str(versions[0]["VersionId"])
-    return None

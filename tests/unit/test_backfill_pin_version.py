@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from embedded_aws.server import EmbeddedAws
-from orders_etl.source_files import latest_version_id
+from orders_etl.s3_objects import latest_version_id
 
 KEY = "raw/2025/orders.json"
 LONGER_KEY = KEY + ".gz"  # listed right after KEY's versions, with the same prefix
