@@ -1,18 +1,23 @@
 """Validate and flatten one order file at DuckDB speed, in bounded memory, with the reference's exact semantics.
 
 DuckDB reads the file once with an explicit schema (every contract field as JSON, so nothing is inferred or
-silently cast) into a compact temporary table that spills to disk beyond `memory_limit`. SQL then checks every
-rule of the contract and, when the file is certainly valid, writes the rows as Parquet partitioned by `dt`.
+silently cast) and, in the same statement, types every value and judges it against every rule of the contract,
+into one temporary table of rows (spilling to disk beyond `memory_limit`). One query counts the verdicts; when the
+file is certainly valid, one COPY writes the rows as Parquet partitioned by `dt`. Connections are kept between
+files (see _connection).
 
-Whenever DuckDB cannot be certain, the file goes to the reference implementation (orders_etl.contract), which
-defines the contract and produces the exact problem list with positions:
-- DuckDB rejects the text (syntax, bad UTF-8, duplicate keys, a non-object where an object belongs, …);
-- a check fails (the file is invalid: the reference reports every problem);
-- a value is outside what a double represents exactly (money >= 1e13, integers beyond 64 bits, more than
-  six fraction digits of seconds, years at the calendar's ends), or the bytes hold a token DuckDB reads
-  differently (NaN/Infinity, which DuckDB accepts even in unknown fields; a digit run of 16 or more, which
-  can collapse to a 2-decimal double). DuckDB itself rejects lone surrogates and duplicate keys.
-Valid files are the fast path; the reference path costs time, never correctness.
+The reference implementation (orders_etl.contract), which defines the contract and produces the exact problem
+list with positions, decides instead:
+- for small files (EngineSettings.small_file_bytes), where its whole pass costs less than DuckDB's fixed cost;
+- whenever DuckDB cannot be certain:
+  - DuckDB rejects the text (syntax, bad UTF-8, duplicate keys, a non-object where an object belongs, …);
+  - a check fails (the file is invalid: the reference reports every problem);
+  - a value is outside what a double represents exactly (money >= 1e13, integers beyond 64 bits, more than
+    six fraction digits of seconds, years at the calendar's ends), or the bytes hold a token DuckDB reads
+    differently (NaN/Infinity, which DuckDB accepts even in unknown fields; a digit run of 16 or more, which
+    can collapse to a 2-decimal double). DuckDB itself rejects lone surrogates and duplicate keys.
+Valid files are the fast path; the reference path costs time, never correctness. Either way DuckDB writes the
+Parquet, so both paths give the same bytes for the same rows.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-import shutil
+import queue
 import zlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -75,6 +80,13 @@ class FlattenedFile:
 class EngineSettings:
     memory_limit: str = "256MB"
     threads: int = 2
+    # Below this many bytes (decompressed) the reference validates and DuckDB only writes: DuckDB's fixed cost per
+    # file (planning the checks, ~5 ms) exceeds the reference's whole pass (~0.1 ms per KB); measured equal near
+    # 150 KB on a quiet machine, so the reference keeps well within DuckDB's time up to here.
+    small_file_bytes: int = 64 * 1024
+
+
+SMALL_FILE_REASON = "a small file: the reference checks it faster than DuckDB plans its checks"
 
 
 class _NeedsReference(Exception):
@@ -110,11 +122,14 @@ def _process(
     workdir.mkdir(parents=True, exist_ok=True)
     with _plain_text(path, workdir, source_key, max_bytes) as text_path:
         try:
+            if text_path is not None and text_path.stat().st_size < settings.small_file_bytes:
+                raise _NeedsReference(SMALL_FILE_REASON)
             return _fast_path(text_path, output_dir, source_key, workdir, settings)
         except _NeedsReference as needs:
             reason = str(needs)
             # A DuckDB failure on a file it should read (memory, a setting) costs speed: make it visible.
-            (logger.warning if reason.startswith("DuckDB") else logger.info)("reference path: %s", reason)
+            if reason != SMALL_FILE_REASON:
+                (logger.warning if reason.startswith("DuckDB") else logger.info)("reference path: %s", reason)
             return _reference_path(path, output_dir, source_key, max_bytes, workdir, settings, reason)
 
 
@@ -187,37 +202,75 @@ def _fast_path(
     import duckdb
 
     # The byte scan runs beside DuckDB, which releases the GIL while it reads.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=1) as pool, _connection(workdir, settings) as connection:
         uncertain = pool.submit(_has_uncertain_bytes, text_path)
-        connection = _connect(workdir, settings)
         try:
             _load(connection, text_path, "array" if first == b"[" else "newline_delimited")
-            _type(connection)
             if uncertain.result():
                 raise _NeedsReference("NaN, Infinity or a run of 16+ digits, which DuckDB reads differently")
             summary = _check(connection)
-            files = _write(connection, output_dir, source_key, workdir) if output_dir is not None else {}
+            files = _write(connection, output_dir, source_key) if output_dir is not None else {}
         except duckdb.Error as error:
             raise _NeedsReference(f"DuckDB: {str(error).splitlines()[0][:300]}") from error
-        finally:
-            connection.close()
     return FlattenedFile(summary, files)
 
 
-def _connect(workdir: Path, settings: EngineSettings) -> Any:
+# Connections kept between files (a warm Lambda's next call, the embedded AWS's concurrent calls): creating one
+# costs ~10 ms, more than DuckDB takes to read, check and write a small file.
+_idle_connections: queue.SimpleQueue[tuple[EngineSettings, Any]] = queue.SimpleQueue()
+
+
+@contextmanager
+def _connection(workdir: Path, settings: EngineSettings) -> Iterator[Any]:
+    """A connection with no tables of an earlier file, spilling under `workdir`; idle again afterwards.
+
+    One that failed (DuckDB raised, or anything unexpected) is closed, not reused: whatever state a failure left
+    cannot reach the next file."""
+    connection = _reused_connection(settings) or _connect(settings)
+    connection.execute(f"SET temp_directory = {_literal(str(workdir / 'duckdb-spill'))}")
+    try:
+        yield connection
+    except _NeedsReference as needs:
+        _release(connection, settings, reusable=needs.__cause__ is None)  # a verdict, not a DuckDB failure
+        raise
+    except BaseException:
+        connection.close()
+        raise
+    _release(connection, settings, reusable=True)
+
+
+def _release(connection: Any, settings: EngineSettings, *, reusable: bool) -> None:
+    if not reusable:
+        connection.close()
+        return
+    connection.execute(f"DROP TABLE IF EXISTS {_TABLE}")
+    _idle_connections.put((settings, connection))
+
+
+def _reused_connection(settings: EngineSettings) -> Any | None:
+    while True:
+        try:
+            made_with, connection = _idle_connections.get_nowait()
+        except queue.Empty:
+            return None
+        if made_with == settings:
+            return connection
+        connection.close()
+
+
+def _connect(settings: EngineSettings) -> Any:
     import duckdb  # a module-level import would cost every Lambda that never flattens
 
-    connection = duckdb.connect(config=_duckdb_config(workdir, settings))
+    connection = duckdb.connect(config=_duckdb_config(settings))
     # Date-only and offset-less times are UTC by contract; set after connecting (the ICU extension loads lazily).
     connection.execute("SET TimeZone = 'UTC'")
     return connection
 
 
-def _duckdb_config(workdir: Path, settings: EngineSettings) -> dict[str, Any]:
+def _duckdb_config(settings: EngineSettings) -> dict[str, Any]:
     return {
         "memory_limit": settings.memory_limit,
         "threads": settings.threads,
-        "temp_directory": str(workdir / "duckdb-spill"),
         "preserve_insertion_order": True,
         "enable_external_access": True,
     }
@@ -228,13 +281,41 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# One row per product, the order's fields beside each; an order without products keeps one row (position 1,
+# products 0) so that it is checked and counted. Rows keep the file's order (preserve_insertion_order).
+_TABLE = "flat_orders"
+
+
 def _load(connection: Any, text_path: Path, fmt: str) -> None:
+    """Read, type and judge every value in one statement: typed columns and the verdict of every rule."""
     connection.execute(
         f"""
-        CREATE TEMP TABLE source AS
-        SELECT order_id, order_date, total_amount, customer, products
-        FROM read_json({_literal(str(text_path))}, format = '{fmt}', columns = {_COLUMNS},
-                       maximum_object_size = 16777216)
+        CREATE TEMP TABLE {_TABLE} AS
+        SELECT order_valid, order_id, order_date, dt, total_amount,
+            customer_id, customer_name, customer_email, customer_address, products, position,
+            products = 0 OR ({_product_checks()}) AS product_valid,
+            p.product_id ->> '$' AS product_id,
+            p.name ->> '$' AS product_name,
+            p.category ->> '$' AS category,
+            TRY_CAST(TRY_CAST(p.price AS DOUBLE) AS DECIMAL(18, 2)) AS price,
+            TRY_CAST(TRY_CAST(p.quantity AS DOUBLE) AS BIGINT) AS quantity
+        FROM (
+            SELECT * EXCLUDE (items), {_DT} AS dt, generate_subscripts(items, 1) AS position, unnest(items) AS p
+            FROM (
+                SELECT ({_order_checks()}) AS order_valid,
+                    order_id ->> '$' AS order_id,
+                    date_trunc('millisecond', TRY_CAST(order_date ->> '$' AS TIMESTAMPTZ)) AS order_date,
+                    TRY_CAST(TRY_CAST(total_amount AS DOUBLE) AS DECIMAL(18, 2)) AS total_amount,
+                    customer.customer_id ->> '$' AS customer_id,
+                    customer.name ->> '$' AS customer_name,
+                    customer.email ->> '$' AS customer_email,
+                    customer.address ->> '$' AS customer_address,
+                    coalesce(len(products), 0) AS products,
+                    CASE WHEN len(products) > 0 THEN products ELSE [NULL] END AS items
+                FROM read_json({_literal(str(text_path))}, format = '{fmt}', columns = {_COLUMNS},
+                               maximum_object_size = 16777216)
+            )
+        )
         """
     )
 
@@ -304,91 +385,49 @@ def _product_checks() -> str:
     return " AND ".join(rules)
 
 
-def _type(connection: Any) -> None:
-    """Typed values and the verdict of every rule, once per order and once per product."""
-    connection.execute(
-        f"""
-        CREATE TEMP TABLE orders AS
-        SELECT rowid AS ord, ({_order_checks()}) AS valid,
-            order_id ->> '$' AS order_id,
-            date_trunc('millisecond', TRY_CAST(order_date ->> '$' AS TIMESTAMPTZ)) AS order_date,
-            TRY_CAST(TRY_CAST(total_amount AS DOUBLE) AS DECIMAL(18, 2)) AS total_amount,
-            customer.customer_id ->> '$' AS customer_id,
-            customer.name ->> '$' AS customer_name,
-            customer.email ->> '$' AS customer_email,
-            customer.address ->> '$' AS customer_address,
-            len(products) AS products
-        FROM source
-        """
-    )
-    connection.execute(
-        f"""
-        CREATE TEMP TABLE products AS
-        SELECT ord, position, ({_product_checks()}) AS valid,
-            p.product_id ->> '$' AS product_id,
-            p.name ->> '$' AS product_name,
-            p.category ->> '$' AS category,
-            TRY_CAST(TRY_CAST(p.price AS DOUBLE) AS DECIMAL(18, 2)) AS price,
-            TRY_CAST(TRY_CAST(p.quantity AS DOUBLE) AS BIGINT) AS quantity
-        FROM (SELECT rowid AS ord, unnest(products) AS p, generate_subscripts(products, 1) AS position FROM source)
-        """
-    )
-    connection.execute("DROP TABLE source")
+_DT = "strftime(order_date, '%Y-%m-%d')"
+_ORDER_ROW = "position = 1"  # each order's first row: where the order's own values are counted
 
 
 def _check(connection: Any) -> FileSummary:
     """Counts of a certainly valid file; _NeedsReference for anything else (the reference lists the problems)."""
-    orders, invalid, without_products, duplicates = connection.execute(
-        """
-        SELECT count(*), count(*) FILTER (WHERE NOT valid), count(*) FILTER (WHERE products = 0),
-               count(*) - count(DISTINCT order_id)
-        FROM orders
+    orders, invalid, without_products, duplicates, invalid_products, by_date = connection.execute(
+        f"""
+        SELECT count(*) FILTER (WHERE {_ORDER_ROW}),
+               count(*) FILTER (WHERE {_ORDER_ROW} AND NOT order_valid),
+               count(*) FILTER (WHERE {_ORDER_ROW} AND products = 0),
+               count(*) FILTER (WHERE {_ORDER_ROW}) - count(DISTINCT order_id) FILTER (WHERE {_ORDER_ROW}),
+               count(*) FILTER (WHERE NOT product_valid),
+               histogram(dt) FILTER (WHERE products > 0)
+        FROM {_TABLE}
         """
     ).fetchone()
-    invalid_products = connection.execute("SELECT count(*) FILTER (WHERE NOT valid) FROM products").fetchone()[0]
     if orders == 0 or invalid or duplicates or invalid_products:
         raise _NeedsReference("the file breaks the contract (or holds no orders): the reference lists the problems")
-    by_date = connection.execute(
-        f"SELECT {_DT} AS dt, sum(products) FROM orders WHERE products > 0 GROUP BY dt ORDER BY dt"
-    ).fetchall()
-    rows_by_date = {dt: int(rows) for dt, rows in by_date}
+    rows_by_date = {dt: int(rows) for dt, rows in sorted((by_date or {}).items())}
     return FileSummary(int(orders), sum(rows_by_date.values()), int(without_products), rows_by_date, "duckdb")
 
 
-_DT = "strftime(order_date, '%Y-%m-%d')"
-
-
-def _write(connection: Any, output_dir: Path, source_key: str, workdir: Path) -> dict[str, list[Path]]:
-    query = f"""
-    SELECT o.order_id, o.order_date, o.total_amount, o.customer_id, o.customer_name, o.customer_email,
-           o.customer_address, p.product_id, p.product_name, p.category, p.price, p.quantity,
-           {_literal(source_key)} AS source_key, strftime(o.order_date, '%Y-%m-%d') AS dt
-    FROM products AS p JOIN orders AS o USING (ord)
-    ORDER BY p.ord, p.position
-    """
-    return _copy_partitioned(connection, query, output_dir, workdir)
-
-
-def _copy_partitioned(connection: Any, query: str, output_dir: Path, workdir: Path) -> dict[str, list[Path]]:
-    """COPY … PARTITION_BY (dt) into a scratch folder, then move the files under output_dir."""
-    scratch = workdir / "parquet-out"
-    shutil.rmtree(scratch, ignore_errors=True)
-    connection.execute(
-        f"COPY ({query}) TO '{scratch}' (FORMAT parquet, PARTITION_BY (dt), COMPRESSION snappy, "
-        "FILENAME_PATTERN 'part-{i}', ROW_GROUP_SIZE 122880)"
+def _write(connection: Any, output_dir: Path, source_key: str) -> dict[str, list[Path]]:
+    columns = ", ".join(
+        name if name != "source_key" else f"{_literal(source_key)} AS source_key" for name in OUTPUT_COLUMNS
     )
-    files: dict[str, list[Path]] = {}
-    for folder in sorted(scratch.glob("dt=*")):
-        dt = folder.name.removeprefix("dt=")
-        target = output_dir / folder.name
-        target.mkdir(parents=True, exist_ok=True)
-        files[dt] = []
-        for part in sorted(folder.glob("*.parquet")):
-            moved = target / part.name
-            shutil.move(part, moved)
-            files[dt].append(moved)
-    shutil.rmtree(scratch, ignore_errors=True)
-    return files
+    query = f"SELECT {columns}, dt FROM {_TABLE} WHERE products > 0"
+    return _copy_partitioned(connection, query, output_dir)
+
+
+def _copy_partitioned(connection: Any, query: str, output_dir: Path) -> dict[str, list[Path]]:
+    """COPY … PARTITION_BY (dt) straight into output_dir, which must be new or empty (no second tree to move:
+    a directory costs as much to create as a small file's Parquet to write)."""
+    if output_dir.exists() and any(output_dir.iterdir()):
+        raise ValueError(f"{output_dir} is not empty: the Parquet files go into a new or empty folder")
+    connection.execute(
+        f"COPY ({query}) TO {_literal(str(output_dir))} (FORMAT parquet, PARTITION_BY (dt), COMPRESSION snappy, "
+        "FILENAME_PATTERN 'part-{i}', ROW_GROUP_SIZE 122880, OVERWRITE_OR_IGNORE)"
+    )
+    return {
+        folder.name.removeprefix("dt="): sorted(folder.glob("*.parquet")) for folder in sorted(output_dir.glob("dt=*"))
+    }
 
 
 # --- reference path --------------------------------------------------------------------------------------------
@@ -458,22 +497,17 @@ def _write_reference_rows(
             for order in orders:
                 for product in order.products:
                     handle.write(json.dumps(_reference_row(order, product), ensure_ascii=False) + "\n")
-        connection = _connect(workdir, settings)
-        try:
-            literal = _literal(source_key)
+        with _connection(workdir, settings) as connection:
             query = f"""
             SELECT order_id, CAST(order_date AS TIMESTAMPTZ) AS order_date,
                    CAST(total_amount AS DECIMAL(18, 2)) AS total_amount,
                    customer_id, customer_name, customer_email, customer_address, product_id, product_name,
                    category, CAST(price AS DECIMAL(18, 2)) AS price, CAST(quantity AS BIGINT) AS quantity,
-                   {literal} AS source_key, strftime(CAST(order_date AS TIMESTAMPTZ), '%Y-%m-%d') AS dt
+                   {_literal(source_key)} AS source_key, strftime(CAST(order_date AS TIMESTAMPTZ), '%Y-%m-%d') AS dt
             FROM read_json({_literal(str(rows_path))}, format = 'newline_delimited',
                            columns = {_REFERENCE_COLUMNS})
             """
-            connection.execute(f"CREATE TEMP VIEW reference_rows AS {query}")
-            return _copy_partitioned(connection, "SELECT * FROM reference_rows", output_dir, workdir)
-        finally:
-            connection.close()
+            return _copy_partitioned(connection, query, output_dir)
     finally:
         rows_path.unlink(missing_ok=True)
 

@@ -16,12 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orders_etl.contract import read_order_file
-from orders_etl.engine import EngineSettings, flatten_order_file, scan_order_file
+from orders_etl.engine import SMALL_FILE_REASON, EngineSettings, flatten_order_file, scan_order_file
 from orders_etl.errors import FileTooLarge, InvalidOrderFile
 from orders_etl.flatten import ORDERS_SCHEMA, flatten_orders
 
 KEY = "raw/2025/orders.json"
 MAX = 64 * 1024 * 1024
+# DuckDB decides whenever it can, at any size: the fast path is what these tests compare with the reference.
+FAST = EngineSettings(small_file_bytes=0)
 
 # --- strategies for valid orders, written as JSON text -------------------------------------------------------------
 
@@ -122,7 +124,7 @@ def engine_rows(tmp: Path, data: bytes) -> tuple[list[dict[str, Any]], Any]:
     source = tmp / "input"
     source.write_bytes(data)
     out = tmp / "out"
-    result = flatten_order_file(source, out, source_key=KEY, max_bytes=MAX, workdir=tmp / "work")
+    result = flatten_order_file(source, out, source_key=KEY, max_bytes=MAX, workdir=tmp / "work", settings=FAST)
     rows = []
     for dt, files in result.parquet_files.items():
         for file in files:
@@ -196,6 +198,46 @@ def test_ordinary_files_take_the_fast_path(tmp_path: Path) -> None:
     assert result.summary.rows_by_date == {"2025-11-03": 3, "2025-11-04": 1}
 
 
+def test_small_files_are_checked_by_the_reference_and_written_by_duckdb(tmp_path: Path) -> None:
+    # GIVEN a file under the small-file size, and one over it
+    small = Path("events/orders/good_orders.json").read_bytes()
+    assert len(small) < EngineSettings().small_file_bytes
+    # WHEN each is flattened with the default settings
+    source = tmp_path / "small.json"
+    source.write_bytes(small)
+    result = flatten_order_file(source, tmp_path / "out", source_key=KEY, max_bytes=MAX, workdir=tmp_path / "work")
+    larger = EngineSettings(small_file_bytes=len(small))
+    fast = flatten_order_file(
+        source, tmp_path / "fast", source_key=KEY, max_bytes=MAX, workdir=tmp_path / "work", settings=larger
+    )
+    # THEN the small one took the reference path, the other DuckDB's, and both wrote the same Parquet bytes
+    assert (result.summary.engine, fast.summary.engine) == ("reference", "duckdb")
+    assert result.summary.reason == SMALL_FILE_REASON
+    assert result.summary.rows_by_date == fast.summary.rows_by_date == {"2025-11-03": 3, "2025-11-04": 1}
+    for dt, files in result.parquet_files.items():
+        assert [f.read_bytes() for f in files] == [f.read_bytes() for f in fast.parquet_files[dt]]
+
+
+def test_a_kept_connection_holds_nothing_of_the_previous_file(tmp_path: Path) -> None:
+    # GIVEN a valid file flattened, then an invalid one that DuckDB reads (on the same kept connection)
+    good = tmp_path / "good.json"
+    good.write_bytes(Path("events/orders/good_orders.json").read_bytes())
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(order_file(total_amount="-1"))
+    first = flatten_order_file(
+        good, tmp_path / "a", source_key=KEY, max_bytes=MAX, workdir=tmp_path / "w1", settings=FAST
+    )
+    with pytest.raises(InvalidOrderFile):
+        flatten_order_file(bad, tmp_path / "b", source_key=KEY, max_bytes=MAX, workdir=tmp_path / "w2", settings=FAST)
+    # WHEN the valid file is flattened again
+    again = flatten_order_file(
+        good, tmp_path / "c", source_key=KEY, max_bytes=MAX, workdir=tmp_path / "w3", settings=FAST
+    )
+    # THEN it gives the same rows as the first time: nothing of the invalid file leaked in
+    assert again.summary == first.summary
+    assert not (tmp_path / "b").exists()
+
+
 # --- invalid and unusual files: the same verdict and the same problems as the reference ----------------------------
 
 
@@ -255,12 +297,14 @@ def test_invalid_files_get_the_reference_problems(tmp_path: Path, data: bytes) -
         read_order_file(data, source_key=KEY, max_bytes=MAX)
     # WHEN the engine validates it THEN it raises the same error with the same problems, positions included
     with pytest.raises(InvalidOrderFile) as raised:
-        scan_order_file(source, source_key=KEY, max_bytes=MAX, workdir=tmp_path / "work")
+        scan_order_file(source, source_key=KEY, max_bytes=MAX, workdir=tmp_path / "work", settings=FAST)
     assert raised.value.problems == expected.value.problems
     assert raised.value.total_problems == expected.value.total_problems
     # AND flatten writes nothing
     with pytest.raises(InvalidOrderFile):
-        flatten_order_file(source, tmp_path / "out", source_key=KEY, max_bytes=MAX, workdir=tmp_path / "work")
+        flatten_order_file(
+            source, tmp_path / "out", source_key=KEY, max_bytes=MAX, workdir=tmp_path / "work", settings=FAST
+        )
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.parquet"))
 
 
@@ -285,11 +329,11 @@ def test_files_over_the_limit_are_too_large_before_and_after_gunzip(tmp_path: Pa
     source = tmp_path / "input"
     source.write_bytes(b"[" + b" " * 2000 + b"]")
     with pytest.raises(FileTooLarge):
-        scan_order_file(source, source_key=KEY, max_bytes=1000, workdir=tmp_path / "work")
+        scan_order_file(source, source_key=KEY, max_bytes=1000, workdir=tmp_path / "work", settings=FAST)
     source.write_bytes(gzip.compress(b"[" + b" " * 100_000 + b"]"))
     assert source.stat().st_size < 1000
     with pytest.raises(FileTooLarge):
-        scan_order_file(source, source_key=KEY, max_bytes=1000, workdir=tmp_path / "work")
+        scan_order_file(source, source_key=KEY, max_bytes=1000, workdir=tmp_path / "work", settings=FAST)
 
 
 def test_timestamps_are_utc_and_truncated_to_milliseconds(tmp_path: Path) -> None:
@@ -314,7 +358,7 @@ def test_a_single_huge_line_is_handled(tmp_path: Path) -> None:
     source = tmp_path / "garbage.jsonl"
     source.write_bytes(b"{" + b"x" * (20 * 1024 * 1024) + b"\n")
     with pytest.raises(InvalidOrderFile) as raised:
-        scan_order_file(source, source_key=KEY, max_bytes=MAX, workdir=tmp_path / "work")
+        scan_order_file(source, source_key=KEY, max_bytes=MAX, workdir=tmp_path / "work", settings=FAST)
     assert raised.value.problems[0].position == "line 1"
 
 
@@ -331,7 +375,7 @@ def test_a_duckdb_failure_falls_back_to_the_reference_and_says_why(
             source_key=KEY,
             max_bytes=MAX,
             workdir=tmp_path / "work",
-            settings=EngineSettings(memory_limit="1KB"),
+            settings=EngineSettings(memory_limit="1KB", small_file_bytes=0),
         )
     # THEN the reference validated it, and the fallback is visible in the summary and the log
     assert (summary.engine, summary.orders, summary.rows) == ("reference", 3, 4)
@@ -343,5 +387,5 @@ def test_an_invalid_file_is_not_reported_as_a_duckdb_failure(tmp_path: Path, cap
     source = tmp_path / "input"
     source.write_bytes(order_file(total_amount="-1"))
     with caplog.at_level("WARNING", logger="orders_etl.engine"), pytest.raises(InvalidOrderFile):
-        scan_order_file(source, source_key=KEY, max_bytes=MAX, workdir=tmp_path / "work")
+        scan_order_file(source, source_key=KEY, max_bytes=MAX, workdir=tmp_path / "work", settings=FAST)
     assert not caplog.records
