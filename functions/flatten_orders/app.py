@@ -1,4 +1,4 @@
-"""Flatten to Parquet: one row per product, one Parquet object per order date, under dt=YYYY-MM-DD/."""
+"""Flatten to Parquet: publish the file's rows, one Parquet object per order date, under dt=YYYY-MM-DD/."""
 
 from typing import Any
 
@@ -8,10 +8,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders_etl.aws_errors import retry_later_when_aws_is_busy
-from orders_etl.engine import flatten_order_file
-from orders_etl.publishing import publish
+from orders_etl.file_steps import flatten_file
 from orders_etl.settings import PipelineSettings
-from orders_etl.source_files import SourceVersion, download_object, scratch_directory
+from orders_etl.source_files import SourceVersion
 
 logger = Logger()
 tracer = Tracer()
@@ -26,23 +25,8 @@ s3 = boto3.client("s3")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = PipelineSettings.from_env()
     key = event["key"]
-    with scratch_directory() as scratch:
-        local = scratch / "input"
-        download_object(
-            s3, event["bucket"], key, local, max_bytes=settings.max_file_bytes, version=SourceVersion.from_event(event)
-        )
-        flattened = flatten_order_file(
-            local,
-            scratch / "parquet",
-            source_key=key,
-            max_bytes=settings.max_file_bytes,
-            workdir=scratch / "work",
-            settings=settings.engine(),
-        )
-        published = publish(
-            s3, settings, key, flattened.parquet_files, flattened.summary.rows, SourceVersion.from_event(event)
-        )
-    result = flattened.summary
+    outcome = flatten_file(s3, settings, event["bucket"], key, SourceVersion.from_event(event))
+    result = outcome.summary
     metrics.add_metric(name="RowsWritten", unit=MetricUnit.Count, value=result.rows)
     summary: dict[str, Any] = {
         "key": key,
@@ -50,8 +34,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "orders": result.orders,
         "orders_without_products": result.orders_without_products,
     }
-    summary |= published.summary()
+    summary |= outcome.published.summary()
     # The partitions the rows are in, which Check crawl looks for in the table (none when a later version won).
-    summary["partition_dates"] = [] if published.superseded else sorted(flattened.parquet_files)
-    logger.info("parquet written", extra={**summary, "engine": result.engine, "reason": result.reason})
+    summary["partition_dates"] = outcome.partition_dates
+    logger.info(
+        "parquet written",
+        extra={**summary, "engine": result.engine, "reason": result.reason, "read_the_file": outcome.read_the_file},
+    )
     return summary

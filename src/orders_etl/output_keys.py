@@ -48,6 +48,23 @@ def manifest_key(manifest_prefix: str, name: str) -> str:
     return f"{manifest_prefix}{name}.json"
 
 
+# Parquet waits here (beside the manifests, outside the table's location) between its upload and its publish.
+STAGING_FOLDER = "staging/"
+
+
+def staging_prefix(manifest_prefix: str, name: str, version_token: str) -> str:
+    """Where one version of a source file's Parquet is staged: two versions never share a staged object."""
+    return f"{manifest_prefix}{STAGING_FOLDER}{name}/{version_token}/"
+
+
+def staged_parquet_key(prefix: str, dt: str, index: int) -> str:
+    return f"{prefix}dt={dt}/part-{index}.parquet"
+
+
+def validated_summary_key(prefix: str) -> str:
+    return f"{prefix}validated.json"
+
+
 def quarantine_key(source_key: str, raw_prefix: str, quarantine_prefix: str) -> str:
     """quarantine/<path> for raw/<path>; shortened when it or its report would pass S3's key limit.
 

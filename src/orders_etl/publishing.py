@@ -2,16 +2,18 @@
 
 Each source file owns a manifest (outside the crawled prefix) that lists the Parquet objects written from it
 and the S3 event `sequencer` of the version they came from. A version older than the manifest's is not
-published (its event arrived late). Otherwise the new objects are uploaded to a staging area and, once all are
-there, copied into the table (their names carry the sequencer, so two versions never write the same object);
-the manifest is replaced only if nobody replaced it meanwhile (a conditional write), and the objects the
-previous manifest listed are deleted. Running twice gives the same objects; a re-upload whose orders moved to
-other dates leaves no rows behind; of two versions processed at once, the later one's rows stay, once.
+published (its event arrived late). Otherwise the new objects are staged (uploaded to a staging area, by
+Validate or here) and, once all are there, copied into the table (their names carry the sequencer, so two
+versions never write the same object); the manifest is replaced only if nobody replaced it meanwhile (a
+conditional write), and the objects the previous manifest listed are deleted, with the staged ones. Running
+twice gives the same objects; a re-upload whose orders moved to other dates leaves no rows behind; of two
+versions processed at once, the later one's rows stay, once.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,21 +22,25 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from orders_etl.crawl import format_timestamp
-from orders_etl.output_keys import manifest_key, output_name, parquet_key
+from orders_etl.output_keys import manifest_key, output_name, parquet_key, staged_parquet_key, staging_prefix
 from orders_etl.s3_objects import (
     get_object_or_none,
     head_object_or_none,
     key_is_listed,
     lost_conditional_write,
+    raise_unless_absent,
     require_conditional_writes,
 )
 from orders_etl.settings import PipelineSettings
 from orders_etl.source_files import SourceVersion
 
 require_conditional_writes()  # at cold start: a clear error rather than an SDK refusing IfMatch mid-publish
-# Parquet is uploaded here (beside the manifests, outside the table's location) before it is copied into place.
-STAGING = "staging/"
 _ATTEMPTS = 5
+
+
+class StagedObjectsGone(Exception):
+    """A staged object vanished before its copy into the table (a duplicate execution of the same version
+    published and removed it): nothing was published; the caller stages again from the file."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,22 @@ class PublishResult:
         }
 
 
+def version_staging_prefix(settings: PipelineSettings, source_key: str, version: SourceVersion) -> str:
+    return staging_prefix(settings.manifest_prefix, output_name(source_key, settings.raw_prefix), version.token())
+
+
+def upload_partitions(s3: Any, bucket: str, prefix: str, parquet_files: dict[str, list[Path]]) -> dict[str, list[str]]:
+    """Upload local Parquet (dt -> files) under `prefix`; returns dt -> the staged keys."""
+    staged: dict[str, list[str]] = {}
+    for dt, files in sorted(parquet_files.items()):
+        staged[dt] = [staged_parquet_key(prefix, dt, index) for index in range(len(files))]
+        for path, key in zip(files, staged[dt], strict=True):
+            # Over 8 MiB this is a multipart upload; if it fails, s3transfer aborts it (the role allows
+            # s3:AbortMultipartUpload on the staging area), so no parts stay stored and billed.
+            s3.upload_file(str(path), bucket, key)
+    return staged
+
+
 def publish(
     s3: Any,
     settings: PipelineSettings,
@@ -63,8 +85,43 @@ def publish(
     rows: int,
     version: SourceVersion | None = None,
 ) -> PublishResult:
-    """Upload each partition's files (dt -> local Parquet files), unless a later version is already published."""
+    """Upload each partition's files (dt -> local Parquet files) to staging and publish them, unless a later
+    version is already published (then nothing is uploaded)."""
     version = version or SourceVersion()
+    prefix = version_staging_prefix(settings, source_key, version)
+    return _publish(
+        s3,
+        settings,
+        source_key,
+        rows,
+        version,
+        lambda: upload_partitions(s3, settings.data_bucket, prefix, parquet_files),
+    )
+
+
+def publish_staged(
+    s3: Any,
+    settings: PipelineSettings,
+    source_key: str,
+    staged: dict[str, list[str]],
+    rows: int,
+    version: SourceVersion,
+    also_remove: tuple[str, ...] = (),
+) -> PublishResult:
+    """Publish Parquet already staged (dt -> staged keys): the same as publish, without the uploads.
+    `also_remove` are staged keys that go with the Parquet once it is published (Validate's summary)."""
+    return _publish(s3, settings, source_key, rows, version, lambda: staged, also_remove)
+
+
+def _publish(
+    s3: Any,
+    settings: PipelineSettings,
+    source_key: str,
+    rows: int,
+    version: SourceVersion,
+    stage: Callable[[], dict[str, list[str]]],
+    also_remove: tuple[str, ...] = (),
+) -> PublishResult:
     bucket = settings.data_bucket
     name = output_name(source_key, settings.raw_prefix)
     manifest = manifest_key(settings.manifest_prefix, name)
@@ -73,20 +130,17 @@ def publish(
     if previous is not None and _is_superseded(s3, bucket, source_key, version, previous):
         return _superseded()
     stem = f"{name}-{version.sequencer}" if version.sequencer else name
-    staged: dict[str, str] = {}  # table key -> staging key
-    for dt, files in sorted(parquet_files.items()):
-        for index, path in enumerate(files):
-            key = parquet_key(settings.parquet_prefix, dt, stem if index == 0 else f"{stem}-{index}")
-            staged[key] = parquet_key(
-                f"{settings.manifest_prefix}{STAGING}", dt, stem if index == 0 else f"{stem}-{index}"
-            )
-            # Over 8 MiB this is a multipart upload; if it fails, s3transfer aborts it (the role allows
-            # s3:AbortMultipartUpload on the staging area), so no parts stay stored and billed.
-            s3.upload_file(str(path), bucket, staged[key])
-    # Only whole files reach the table, and only once every one is uploaded: a failure above leaves nothing there.
-    for key, staging in staged.items():
-        s3.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": staging})
+    staged_by_dt = stage()
+    partitions = len(staged_by_dt)
+    staged: dict[str, str] = {}  # table key -> staged key
+    for dt, keys in sorted(staged_by_dt.items()):
+        for index, staged_key in enumerate(keys):
+            staged[parquet_key(settings.parquet_prefix, dt, stem if index == 0 else f"{stem}-{index}")] = staged_key
+    # Only whole files reach the table, and only once every one is staged: a failure above leaves nothing there.
+    for key, staged_key in staged.items():
+        _copy_staged(s3, bucket, staged_key, key)
     written = list(staged)
+    retired = [*staged.values(), *also_remove]
     written_at = datetime.now(UTC)
     body = {
         "source_key": source_key,
@@ -99,8 +153,8 @@ def publish(
     for _ in range(_ATTEMPTS):
         if _replace_manifest(s3, bucket, manifest, body, previous_etag):
             stale = sorted(set(previous["parquet_keys"] if previous else []) - set(written))
-            _delete(s3, bucket, stale + list(staged.values()))
-            return PublishResult(len(parquet_files), written, stale, written_at)
+            _delete(s3, bucket, stale + retired)
+            return PublishResult(partitions, written, stale, written_at)
         # Another execution published this file meanwhile.
         previous, previous_etag = _reread_manifest(s3, bucket, manifest)
         theirs = previous.get("sequencer") if previous else None
@@ -108,11 +162,19 @@ def publish(
             theirs == version.sequencer or _is_superseded(s3, bucket, source_key, version, previous)
         ):
             # The same version (a duplicated event: same objects) or a later one: theirs stays.
-            _delete(s3, bucket, sorted(set(written) - set(previous["parquet_keys"])) + list(staged.values()))
+            _delete(s3, bucket, sorted(set(written) - set(previous["parquet_keys"])) + retired)
             if theirs == version.sequencer:
-                return PublishResult(len(parquet_files), written, [], written_at)
+                return PublishResult(partitions, written, [], written_at)
             return _superseded()
     raise RuntimeError(f"{manifest} kept changing during {_ATTEMPTS} attempts to publish {source_key}")
+
+
+def _copy_staged(s3: Any, bucket: str, staged_key: str, key: str) -> None:
+    try:
+        s3.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": staged_key})
+    except ClientError as error:
+        raise_unless_absent(s3, bucket, staged_key, error)
+        raise StagedObjectsGone(staged_key) from error
 
 
 def _with_published_sequencer(version: SourceVersion, previous: dict[str, Any] | None) -> SourceVersion:

@@ -59,6 +59,10 @@ class SourceVersion:
         width = max(len(self.sequencer), len(other_sequencer))
         return self.sequencer.upper().ljust(width, "0") < other_sequencer.upper().ljust(width, "0")
 
+    def token(self) -> str:
+        """A name for this version in object keys: its version id, else its sequencer, else "latest"."""
+        return self.version_id or self.sequencer or "latest"
+
     def version_arguments(self) -> dict[str, str]:
         return {"VersionId": self.version_id} if self.version_id else {}
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
+from embedded_aws.server import EmbeddedAws
 from support import Stack, order, product
 
 GOOD = json.dumps([order("H-1", "2025-09-01T10:00:00Z", product("P", 2, 3)), order("H-2", "2025-09-02")]).encode()
@@ -30,7 +33,7 @@ def test_validate_returns_counts_or_raises_the_data_error(stack: Stack) -> None:
     # WHEN validating a good file THEN counts come back
     result, error = invoke(stack, "ValidateOrderFileFunction", {"bucket": stack.bucket, "key": "raw/h/good.json"})
     assert error is None
-    assert result == {"orders": 2, "rows": 1, "size_bytes": len(GOOD)}
+    assert result == {"orders": 2, "rows": 1, "size_bytes": len(GOOD), "staged": False}  # no version: no hand-off
     # WHEN validating a bad file THEN the function error is InvalidOrderFile with positions
     result, error = invoke(stack, "ValidateOrderFileFunction", {"bucket": stack.bucket, "key": "raw/h/bad.json"})
     assert error is not None
@@ -53,6 +56,74 @@ def test_flatten_twice_writes_the_same_objects(stack: Stack) -> None:
     assert stack.keys("parquet_files/") == keys
     assert len(keys) == 1 and keys[0].startswith("parquet_files/orders/dt=2025-09-01/h__good-")
     assert [s3.get_object(Bucket=stack.bucket, Key=k)["Body"].read() for k in keys] == bodies
+
+
+def versioned_event(stack: Stack, key: str) -> dict[str, Any]:
+    version_id = stack.client("s3").head_object(Bucket=stack.bucket, Key=key)["VersionId"]
+    return {"bucket": stack.bucket, "key": key, "version_id": version_id}
+
+
+STAGING = "manifests/orders/staging/"
+
+
+def published_rows(stack: Stack) -> list[tuple[Any, ...]]:
+    """(order_id, product_id, quantity) of every Parquet object in the table's location (no crawl needed)."""
+    rows = []
+    for key in stack.keys("parquet_files/"):
+        table = pq.read_table(io.BytesIO(stack.get(key)), columns=["order_id", "product_id", "quantity"])
+        rows += [tuple(row.values()) for row in table.to_pylist()]
+    return rows
+
+
+def test_flatten_publishes_what_validate_staged_without_reading_the_file(
+    stack: Stack, embedded_aws: EmbeddedAws
+) -> None:
+    # GIVEN a file validated for the version an event names: Validate stages its Parquet and a summary
+    stack.upload({"raw/h/good.json": GOOD})
+    event = versioned_event(stack, "raw/h/good.json")
+    validated, error = invoke(stack, "ValidateOrderFileFunction", event)
+    assert error is None and validated["staged"] is True
+    staged = stack.keys(STAGING)
+    assert [key.rsplit("/", 2)[-2:] for key in staged] == [
+        ["dt=2025-09-01", "part-0.parquet"],
+        [event["version_id"], "validated.json"],
+    ]
+    assert stack.keys("parquet_files/") == []  # Validate makes no row visible
+    # WHEN Flatten runs while any read of the raw file would fail
+    embedded_aws.api_faults.fail("s3", "GetObject", "InternalError", path_contains="/raw/h/good.json")
+    try:
+        result, error = invoke(stack, "FlattenOrdersFunction", event)
+    finally:
+        embedded_aws.api_faults.clear()
+    # THEN it published Validate's Parquet (the same bytes) without reading the file, and removed what was staged
+    assert error is None, result
+    assert (result["rows"], result["orders"], result["partition_dates"]) == (1, 2, ["2025-09-01"])
+    (published,) = stack.keys("parquet_files/")
+    assert stack.keys(STAGING) == []
+    assert published_rows(stack) == [("H-1", "P", 3)]
+    assert published.startswith("parquet_files/orders/dt=2025-09-01/h__good-")
+
+
+def test_flatten_reads_the_file_when_the_staged_parquet_is_gone(stack: Stack) -> None:
+    # GIVEN a validated version whose staged objects are gone (expired before a redrive; published by a twin)
+    stack.upload({"raw/h/good.json": GOOD})
+    event = versioned_event(stack, "raw/h/good.json")
+    invoke(stack, "ValidateOrderFileFunction", event)
+    s3 = stack.client("s3")
+    part = next(key for key in stack.keys(STAGING) if key.endswith(".parquet"))
+    s3.delete_object(Bucket=stack.bucket, Key=part)  # the summary stays: the copy finds the part missing
+    # WHEN Flatten runs
+    result, error = invoke(stack, "FlattenOrdersFunction", event)
+    # THEN it read and flattened the file itself, and the rows are in the table once
+    assert error is None, result
+    assert result["rows"] == 1
+    assert published_rows(stack) == [("H-1", "P", 3)]
+    # AND with nothing staged at all, the same
+    for key in stack.keys(STAGING):
+        s3.delete_object(Bucket=stack.bucket, Key=key)
+    again, error = invoke(stack, "FlattenOrdersFunction", event)
+    assert error is None and again["rows"] == 1 and again["removed_objects"] == 0
+    assert published_rows(stack) == [("H-1", "P", 3)]
 
 
 def test_quarantine_is_idempotent_and_refuses_to_invent_a_file(stack: Stack) -> None:

@@ -128,6 +128,14 @@ def multipart_copy_raw_version_to_quarantine(r: Role) -> Any:
     return s3.abort_multipart_upload(**upload, UploadId=upload_id)
 
 
+def write_staged(r: Role) -> Any:
+    return r.client("s3").put_object(Bucket=r.bucket, Key=STAGED, Body=b"PAR1")
+
+
+def read_staged(r: Role) -> Any:
+    return r.client("s3").get_object(Bucket=r.bucket, Key=STAGED)
+
+
 def multipart_upload_to_staging(r: Role) -> Any:
     """A Parquet file over 8 MiB: create, upload a part, abort (as after a failure)."""
     s3 = r.client("s3")
@@ -216,7 +224,10 @@ def describe_a_pipeline_map_run(r: Role) -> Any:
 
 # ---------- each role: allowed, then denied ----------
 ROLES: dict[str, tuple[list[Probe], list[Probe]]] = {
-    "ValidateOrderFileFunction": ([read_raw_version, read_raw_latest], [write_parquet, delete_raw, read_manifest]),
+    "ValidateOrderFileFunction": (
+        [read_raw_version, read_raw_latest, write_staged, multipart_upload_to_staging],
+        [write_parquet, delete_raw, read_manifest, write_manifest, read_staged],
+    ),
     "FlattenOrdersFunction": (
         [
             read_raw_version,
@@ -226,6 +237,7 @@ ROLES: dict[str, tuple[list[Probe], list[Probe]]] = {
             list_raw,
             write_parquet,
             delete_parquet,
+            read_staged,
             multipart_upload_to_staging,
         ],
         [
@@ -294,7 +306,7 @@ def test_each_role_may_do_its_job_and_nothing_outside_it(stack: Stack, name: str
     stack.pause_pipeline()
     s3 = stack.client("s3")
     version_id = s3.put_object(Bucket=stack.bucket, Key=RAW, Body=b"[]")["VersionId"]
-    for key, body in ((MANIFEST, b"{}"), (PARQUET, b"PAR1"), (REPORT, json.dumps({}).encode())):
+    for key, body in ((MANIFEST, b"{}"), (PARQUET, b"PAR1"), (STAGED, b"PAR1"), (REPORT, json.dumps({}).encode())):
         s3.put_object(Bucket=stack.bucket, Key=key, Body=body)
     stack.client("glue").create_table(
         DatabaseName=stack.outputs["GlueDatabaseName"], TableInput={"Name": "orders", "TableType": "EXTERNAL_TABLE"}

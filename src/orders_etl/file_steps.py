@@ -1,0 +1,131 @@
+"""The work of the Validate and Flatten steps, without Lambda: a file is read, checked and written once.
+
+Validate runs the engine's whole pass (checks and Parquet together) and, when the event names the object's
+version, stages the Parquet under that version (outside the table's location: Validate makes no row visible),
+then `validated.json` last: the counts and the staged keys; its presence means every part is there.
+Flatten publishes what is staged for the version it is given (orders_etl.publishing copies it into the table),
+without reading the file again.
+
+Flatten reads the file itself when nothing is staged for that version: no version known (an unversioned bucket,
+a hand-made run), an execution started before this hand-off, or staged objects that are gone (a duplicate
+execution of the same version published and removed them; the lifecycle rule expired them before a redrive).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from orders_etl.engine import FileSummary, FlattenedFile, flatten_order_file
+from orders_etl.output_keys import validated_summary_key
+from orders_etl.publishing import (
+    PublishResult,
+    StagedObjectsGone,
+    publish,
+    publish_staged,
+    upload_partitions,
+    version_staging_prefix,
+)
+from orders_etl.s3_objects import get_object_or_none
+from orders_etl.settings import PipelineSettings
+from orders_etl.source_files import SourceVersion, download_object, scratch_directory
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ValidatedFile:
+    size_bytes: int
+    summary: FileSummary
+    staged: bool  # whether Flatten will find the Parquet staged
+
+
+@dataclass(frozen=True)
+class FlattenOutcome:
+    summary: FileSummary
+    published: PublishResult
+    partition_dates: list[str]  # the partitions of the rows (none when a later version won)
+    read_the_file: bool  # False: Validate's staged Parquet was published
+
+
+def validate_file(s3: Any, settings: PipelineSettings, bucket: str, key: str, version: SourceVersion) -> ValidatedFile:
+    """Check the file (InvalidOrderFile, FileTooLarge) and, for a known version, stage its Parquet for Flatten."""
+    with scratch_directory() as scratch:
+        size, flattened = _read_and_flatten(s3, settings, bucket, key, version, scratch)
+        staged = version.version_id is not None
+        if staged:
+            _stage(s3, settings, key, version, flattened)
+    return ValidatedFile(size, flattened.summary, staged)
+
+
+def flatten_file(s3: Any, settings: PipelineSettings, bucket: str, key: str, version: SourceVersion) -> FlattenOutcome:
+    """Publish the Parquet Validate staged for this version; read and flatten the file when there is none."""
+    staged = _read_staged(s3, settings, key, version)
+    if staged is not None:
+        summary, by_dt, summary_key = staged
+        try:
+            published = publish_staged(s3, settings, key, by_dt, summary.rows, version, also_remove=(summary_key,))
+            return _outcome(summary, published, by_dt, read_the_file=False)
+        except StagedObjectsGone as gone:
+            logger.info("staged Parquet is gone (%s): flattening the file again", gone)
+    with scratch_directory() as scratch:
+        _, flattened = _read_and_flatten(s3, settings, bucket, key, version, scratch)
+        published = publish(s3, settings, key, flattened.parquet_files, flattened.summary.rows, version)
+    return _outcome(flattened.summary, published, flattened.parquet_files, read_the_file=True)
+
+
+def _outcome(
+    summary: FileSummary, published: PublishResult, by_dt: dict[str, Any], *, read_the_file: bool
+) -> FlattenOutcome:
+    dates = [] if published.superseded else sorted(by_dt)
+    return FlattenOutcome(summary, published, dates, read_the_file)
+
+
+def _read_and_flatten(
+    s3: Any, settings: PipelineSettings, bucket: str, key: str, version: SourceVersion, scratch: Path
+) -> tuple[int, FlattenedFile]:
+    local = scratch / "input"
+    size = download_object(s3, bucket, key, local, max_bytes=settings.max_file_bytes, version=version)
+    flattened = flatten_order_file(
+        local,
+        scratch / "parquet",
+        source_key=key,
+        max_bytes=settings.max_file_bytes,
+        workdir=scratch / "work",
+        settings=settings.engine(),
+    )
+    return size, flattened
+
+
+def _stage(s3: Any, settings: PipelineSettings, key: str, version: SourceVersion, flattened: FlattenedFile) -> None:
+    prefix = version_staging_prefix(settings, key, version)
+    staged = upload_partitions(s3, settings.data_bucket, prefix, flattened.parquet_files)
+    document = {
+        "source_key": key,
+        "version_id": version.version_id,
+        "summary": asdict(flattened.summary),
+        "staged": staged,
+    }
+    s3.put_object(
+        Bucket=settings.data_bucket,
+        Key=validated_summary_key(prefix),
+        Body=json.dumps(document).encode(),
+        ContentType="application/json",
+    )
+
+
+def _read_staged(
+    s3: Any, settings: PipelineSettings, key: str, version: SourceVersion
+) -> tuple[FileSummary, dict[str, list[str]], str] | None:
+    """Validate's summary of this version and its staged keys (dt -> keys), or None when nothing is staged."""
+    if version.version_id is None:
+        return None
+    summary_key = validated_summary_key(version_staging_prefix(settings, key, version))
+    response = get_object_or_none(s3, settings.data_bucket, summary_key)
+    if response is None:
+        return None
+    document = json.loads(response["Body"].read())
+    return FileSummary(**document["summary"]), document["staged"], summary_key
