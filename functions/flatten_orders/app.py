@@ -25,7 +25,8 @@ s3 = boto3.client("s3")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = PipelineSettings.from_env()
     key = event["key"]
-    outcome = flatten_file(s3, settings, event["bucket"], key, SourceVersion.from_event(event))
+    version = SourceVersion.from_event(event)
+    outcome = flatten_file(s3, settings, event["bucket"], key, version, staged_by_validate=event.get("staged", True))
     result = outcome.summary
     metrics.add_metric(name="RowsWritten", unit=MetricUnit.Count, value=result.rows)
     summary: dict[str, Any] = {

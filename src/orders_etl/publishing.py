@@ -36,6 +36,9 @@ from orders_etl.source_files import SourceVersion
 
 require_conditional_writes()  # at cold start: a clear error rather than an SDK refusing IfMatch mid-publish
 _ATTEMPTS = 5
+_DELETE_BATCH = 1000  # DeleteObjects' limit
+# s3transfer's multipart threshold: smaller Parquet goes in one PutObject, without a transfer manager's threads.
+_MULTIPART_BYTES = 8 * 1024 * 1024
 
 
 class StagedObjectsGone(Exception):
@@ -71,9 +74,12 @@ def upload_partitions(s3: Any, bucket: str, prefix: str, parquet_files: dict[str
     for dt, files in sorted(parquet_files.items()):
         staged[dt] = [staged_parquet_key(prefix, dt, index) for index in range(len(files))]
         for path, key in zip(files, staged[dt], strict=True):
-            # Over 8 MiB this is a multipart upload; if it fails, s3transfer aborts it (the role allows
-            # s3:AbortMultipartUpload on the staging area), so no parts stay stored and billed.
-            s3.upload_file(str(path), bucket, key)
+            if path.stat().st_size < _MULTIPART_BYTES:
+                s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
+            else:
+                # A multipart upload; if it fails, s3transfer aborts it (the roles allow s3:AbortMultipartUpload on
+                # the staging area), so no parts stay stored and billed.
+                s3.upload_file(str(path), bucket, key)
     return staged
 
 
@@ -209,8 +215,13 @@ def _latest_version_id(s3: Any, bucket: str, key: str) -> str | None:
 
 
 def _delete(s3: Any, bucket: str, keys: list[str]) -> None:
-    for key in keys:
-        s3.delete_object(Bucket=bucket, Key=key)
+    """DeleteObjects, up to 1,000 keys a request (one request for a file's staged and stale objects). It answers
+    200 even when keys fail: the first failure is raised as the ClientError a DeleteObject would have raised."""
+    for start in range(0, len(keys), _DELETE_BATCH):
+        batch = [{"Key": key} for key in keys[start : start + _DELETE_BATCH]]
+        response = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+        for failure in response.get("Errors", [])[:1]:
+            raise ClientError({"Error": failure}, "DeleteObjects")
 
 
 def _superseded() -> PublishResult:

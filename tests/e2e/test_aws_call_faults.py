@@ -53,15 +53,15 @@ def test_exhausted_retries_leave_a_redrivable_failure_and_the_raw_file(
     # WHEN a file is uploaded
     (execution,) = stack.run({"raw/faults/b.json": BODY})
 
-    # THEN once the SDK gives up, the state machine retries the step that uploads the Parquet later (Validate,
-    # which stages it for Flatten; AwsServiceBusy, 8 times); then the execution fails there naming S3's error, the
-    # raw file stays, nothing is quarantined, no Parquet was written
+    # THEN once the SDK gives up, the state machine retries the flatten later (AwsServiceBusy, 8 times: a file this
+    # small is not staged by Validate, Flatten uploads its Parquet); then the execution fails there naming S3's
+    # error, the raw file stays, nothing is quarantined, no Parquet was written
     described = stack.describe(execution)
     assert (described["status"], described["error"]) == ("FAILED", "AwsServiceBusy")
     assert "PutObject kept failing with SlowDown" in described["cause"]
-    upload_retries = [w for w in clock.retry_waits_of(execution["executionArn"]) if w.state == "Validate order file"]
-    assert len(upload_retries) == 8
-    assert stack.states(execution)[-1] == "Validate order file"
+    flatten_retries = [w for w in clock.retry_waits_of(execution["executionArn"]) if w.state == "Flatten to Parquet"]
+    assert len(flatten_retries) == 8
+    assert stack.states(execution)[-1] == "Flatten to Parquet"
     assert stack.keys("raw/") == ["raw/faults/b.json"]
     assert stack.keys("quarantine/") == [] and stack.keys("parquet_files/") == []
 
@@ -83,7 +83,7 @@ def test_a_flatten_that_fails_half_way_through_its_uploads_leaves_nothing_in_the
     # WHEN the file is processed
     (execution,) = stack.run({"raw/faults/c.json": BODY})
 
-    # THEN the execution fails where the Parquet is uploaded and no Parquet object of the file is in the table
+    # THEN the execution fails at flatten and no Parquet object of the file is in the table's location
     assert stack.describe(execution)["error"] == "AwsServiceBusy"
     assert ("s3", "PutObject", "SlowDown") in api_faults.injected
     assert stack.keys("parquet_files/") == []

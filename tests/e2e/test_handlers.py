@@ -10,9 +10,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from embedded_aws.server import EmbeddedAws
+from orders_etl.file_steps import STAGE_FROM_BYTES
 from support import Stack, order, product
 
 GOOD = json.dumps([order("H-1", "2025-09-01T10:00:00Z", product("P", 2, 3)), order("H-2", "2025-09-02")]).encode()
+# GOOD's one row, and enough orders without products to be staged (STAGE_FROM_BYTES) rather than read again
+LARGE = json.dumps(
+    [order("H-1", "2025-09-01T10:00:00Z", product("P", 2, 3))] + [order(f"H-{n}", "2025-09-02") for n in range(2, 900)]
+).encode()
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +84,8 @@ def test_flatten_publishes_what_validate_staged_without_reading_the_file(
     stack: Stack, embedded_aws: EmbeddedAws
 ) -> None:
     # GIVEN a file validated for the version an event names: Validate stages its Parquet and a summary
-    stack.upload({"raw/h/good.json": GOOD})
+    assert len(LARGE) >= STAGE_FROM_BYTES
+    stack.upload({"raw/h/good.json": LARGE})
     event = versioned_event(stack, "raw/h/good.json")
     validated, error = invoke(stack, "ValidateOrderFileFunction", event)
     assert error is None and validated["staged"] is True
@@ -97,16 +103,29 @@ def test_flatten_publishes_what_validate_staged_without_reading_the_file(
         embedded_aws.api_faults.clear()
     # THEN it published Validate's Parquet (the same bytes) without reading the file, and removed what was staged
     assert error is None, result
-    assert (result["rows"], result["orders"], result["partition_dates"]) == (1, 2, ["2025-09-01"])
+    assert (result["rows"], result["orders"], result["partition_dates"]) == (1, 899, ["2025-09-01"])
     (published,) = stack.keys("parquet_files/")
     assert stack.keys(STAGING) == []
     assert published_rows(stack) == [("H-1", "P", 3)]
     assert published.startswith("parquet_files/orders/dt=2025-09-01/h__good-")
 
 
+def test_a_tiny_file_is_not_staged_and_flatten_reads_it_again(stack: Stack) -> None:
+    # GIVEN a tiny file's version WHEN it is validated THEN nothing is staged (checking it again costs less)
+    stack.upload({"raw/h/good.json": GOOD})
+    event = versioned_event(stack, "raw/h/good.json")
+    validated, error = invoke(stack, "ValidateOrderFileFunction", event)
+    assert error is None and validated["staged"] is False
+    assert stack.keys(STAGING) == []
+    # AND Flatten publishes its rows from the file
+    result, error = invoke(stack, "FlattenOrdersFunction", event)
+    assert error is None and result["rows"] == 1
+    assert published_rows(stack) == [("H-1", "P", 3)]
+
+
 def test_flatten_reads_the_file_when_the_staged_parquet_is_gone(stack: Stack) -> None:
     # GIVEN a validated version whose staged objects are gone (expired before a redrive; published by a twin)
-    stack.upload({"raw/h/good.json": GOOD})
+    stack.upload({"raw/h/good.json": LARGE})
     event = versioned_event(stack, "raw/h/good.json")
     invoke(stack, "ValidateOrderFileFunction", event)
     s3 = stack.client("s3")

@@ -143,8 +143,8 @@ def test_functions_have_globals_merged_with_their_own_properties(stack: Any) -> 
         assert variables["POWERTOOLS_SERVICE_NAME"] == service
     # AND scalar properties of a function override Globals, others keep the global value
     assert deployed[f"{STACK}-FlattenOrdersFunction"]["Timeout"] == 900
-    assert deployed[f"{STACK}-FlattenOrdersFunction"]["MemorySize"] == 2048
-    assert deployed[f"{STACK}-ValidateOrderFileFunction"]["MemorySize"] == 1024
+    assert deployed[f"{STACK}-FlattenOrdersFunction"]["MemorySize"] == 1024
+    assert deployed[f"{STACK}-ValidateOrderFileFunction"]["MemorySize"] == 2048
     assert deployed[f"{STACK}-StartCrawlFunction"]["Timeout"] == 60
     assert deployed[f"{STACK}-StartCrawlFunction"]["MemorySize"] == 512
 
@@ -266,7 +266,7 @@ def test_bucket_has_encryption_public_access_block_and_tls_only_policy(stack: An
     assert statement["Resource"] == [f"arn:aws:s3:::{stack.bucket}", f"arn:aws:s3:::{stack.bucket}/*"]
     # AND keeps replaced versions for 30 days
     assert s3.get_bucket_versioning(Bucket=stack.bucket)["Status"] == "Enabled"
-    (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=stack.bucket)["Rules"]
+    rule, _ = s3.get_bucket_lifecycle_configuration(Bucket=stack.bucket)["Rules"]
     assert (rule["Status"], rule["NoncurrentVersionExpiration"]["NoncurrentDays"]) == ("Enabled", 30)
 
 
@@ -481,7 +481,7 @@ def test_generated_names_are_cut_as_cloudformation_cuts_them(
 
 def test_replaced_versions_their_delete_markers_and_abandoned_uploads_expire(stack: Any) -> None:
     # GIVEN / WHEN the deployed bucket's lifecycle configuration is read
-    (rule,) = stack.client("s3").get_bucket_lifecycle_configuration(Bucket=stack.bucket)["Rules"]
+    rule, staging = stack.client("s3").get_bucket_lifecycle_configuration(Bucket=stack.bucket)["Rules"]
 
     # THEN, for the whole bucket, replaced versions go after 30 days, then the delete markers left with no
     # version behind them, and multipart uploads not completed within 7 days
@@ -489,6 +489,9 @@ def test_replaced_versions_their_delete_markers_and_abandoned_uploads_expire(sta
     assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
     assert rule["Expiration"] == {"ExpiredObjectDeleteMarker": True}
     assert rule["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
+    # AND Parquet staged for a Flatten that never ran goes once its execution can no longer be redriven (14 days)
+    assert (staging["Status"], staging["Filter"]) == ("Enabled", {"Prefix": "manifests/orders/staging/"})
+    assert staging["Expiration"] == {"Days": 14}
 
 
 def test_a_lifecycle_rule_s3_refuses_fails_the_deployment(embedded_aws: EmbeddedAws, aws: Any, tmp_path: Path) -> None:

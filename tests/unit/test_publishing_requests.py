@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
+from orders_etl.aws_errors import is_passing
 from orders_etl.output_keys import manifest_key, output_name
 from orders_etl.publishing import publish
 from orders_etl.source_files import SourceVersion
@@ -53,8 +55,23 @@ def manifest_read(stubber: Stubber, sequencer: str, parquet_keys: list[str]) -> 
 
 
 def uploads_and_copy(stubber: Stubber) -> None:
-    stubber.add_response("put_object", {})  # upload_file's PutObject: its arguments are s3transfer's
+    stubber.add_response("put_object", {}, {"Bucket": BUCKET, "Key": ANY, "Body": b"PAR1"})  # to staging
     stubber.add_response("copy_object", {}, {"Bucket": BUCKET, "Key": ANY, "CopySource": ANY})
+
+
+def uploaded_with_a_new_manifest(stubber: Stubber) -> None:
+    """The upload and copy of a file never published, then its manifest created if still absent."""
+    uploads_and_copy(stubber)
+    stubber.add_response(
+        "put_object", {}, {"Bucket": BUCKET, "Key": MANIFEST, "Body": ANY, "ContentType": ANY, "IfNoneMatch": "*"}
+    )
+
+
+def deletes(stubber: Stubber, count: int) -> None:
+    """One DeleteObjects request for `count` keys (the staged objects, stale or our own copies)."""
+    stubber.add_response(
+        "delete_objects", {}, {"Bucket": BUCKET, "Delete": {"Objects": [{"Key": ANY}] * count, "Quiet": True}}
+    )
 
 
 def test_a_first_publish_finds_no_manifest_with_one_listing_and_no_read(
@@ -63,11 +80,8 @@ def test_a_first_publish_finds_no_manifest_with_one_listing_and_no_read(
     client, stubber = s3
     # GIVEN a file never published: the listing of its manifest key shows only a longer key
     manifest_listing(stubber, MANIFEST + ".old")
-    uploads_and_copy(stubber)
-    stubber.add_response(
-        "put_object", {}, {"Bucket": BUCKET, "Key": MANIFEST, "Body": ANY, "ContentType": ANY, "IfNoneMatch": "*"}
-    )
-    stubber.add_response("delete_object", {}, {"Bucket": BUCKET, "Key": ANY})
+    uploaded_with_a_new_manifest(stubber)
+    deletes(stubber, 1)
     # WHEN it is published THEN its manifest is created if still absent, without any GET (which AWS would refuse)
     result = publish(client, SETTINGS, SOURCE, parquet, rows=3, version=SourceVersion("v1", SEQUENCER))
     assert (result.partitions, result.superseded) == (1, False)
@@ -86,7 +100,7 @@ def test_a_republish_reads_the_listed_manifest_and_replaces_it_if_unchanged(
         {},
         {"Bucket": BUCKET, "Key": MANIFEST, "Body": ANY, "ContentType": ANY, "IfMatch": '"manifest-1"'},
     )
-    stubber.add_response("delete_object", {}, {"Bucket": BUCKET, "Key": ANY})
+    deletes(stubber, 1)
     # WHEN it is published again THEN the manifest is replaced only if it is still the one read
     result = publish(client, SETTINGS, SOURCE, parquet, rows=3, version=SourceVersion("v1", SEQUENCER))
     assert (result.partitions, result.superseded) == (1, False)
@@ -101,8 +115,7 @@ def test_a_lost_manifest_write_reads_the_winner_with_one_get(
     uploads_and_copy(stubber)
     stubber.add_client_error("put_object", service_error_code="PreconditionFailed", http_status_code=412)
     manifest_read(stubber, "0055AED6DCD90281FF", ["parquet_files/orders/dt=2025-09-01/theirs.parquet"])
-    stubber.add_response("delete_object", {}, {"Bucket": BUCKET, "Key": ANY})  # our copy in the table
-    stubber.add_response("delete_object", {}, {"Bucket": BUCKET, "Key": ANY})  # our staging object
+    deletes(stubber, 2)  # our copy in the table, our staging object
     # WHEN this version is published THEN the winner's manifest is read straight away (it exists), theirs stays
     result = publish(client, SETTINGS, SOURCE, parquet, rows=3, version=SourceVersion("v1", SEQUENCER))
     assert result.superseded
@@ -122,3 +135,19 @@ def test_a_backfill_of_a_source_deleted_since_is_superseded_although_the_head_is
     # WHEN a backfill (no sequencer) of an older version publishes THEN it writes nothing
     result = publish(client, SETTINGS, SOURCE, parquet, rows=3, version=SourceVersion("v0"))
     assert result.superseded
+
+
+def test_a_delete_that_s3_refuses_for_a_key_is_an_error_not_a_silent_success(
+    s3: tuple[Any, Stubber], parquet: dict[str, list[Path]]
+) -> None:
+    client, stubber = s3
+    # GIVEN DeleteObjects answers 200 but refuses the staged object (its per-key errors)
+    manifest_listing(stubber)
+    uploaded_with_a_new_manifest(stubber)
+    refused = {"Key": "staged", "Code": "SlowDown", "Message": "Please reduce your request rate."}
+    stubber.add_response("delete_objects", {"Errors": [refused]}, {"Bucket": BUCKET, "Delete": ANY})
+    # WHEN the file is published THEN the refusal is raised with S3's code (a passing one: retried later)
+    with pytest.raises(ClientError) as raised:
+        publish(client, SETTINGS, SOURCE, parquet, rows=3, version=SourceVersion("v1", SEQUENCER))
+    assert raised.value.response["Error"]["Code"] == "SlowDown"
+    assert is_passing(raised.value)
