@@ -61,6 +61,7 @@ statemachine-mutants: $(STAMP) ## Show that the state machine tests catch delete
 bench: $(STAMP) ## Validate + flatten against the original approach: small files warm in process, then 10/100/500 MB files in fresh processes
 	$(BIN)/python -m bench.small_files
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.pipeline
 
 demo: $(STAMP) ## Run the pipeline on the embedded AWS with the files in events/
 	$(BIN)/orders-etl demo

@@ -1,7 +1,9 @@
 """Deterministic order files for the benchmark: valid per the data contract, exactly the requested size.
 
 Every file comes from one seeded :class:`random.Random`, so the same size and format give the same bytes on
-every run (and the smaller files are prefixes, order for order, of the larger ones). Orders are realistic
+every run (and the smaller files are prefixes, order for order, of the larger ones). Orders fall on
+``DEFAULT_DAYS`` UTC days; the many-dates variant (``days=MANY_DATES_DAYS``, ``-730d`` in its file name) spreads
+the same stream of orders over about two years, one ``dt`` partition a day. Orders are realistic
 for the contract: string and integer ``order_id`` (unique), ``customer_id`` and ``product_id``; dates with
 ``Z``, with milliseconds, with offsets and date-only; money with at most 2 decimals (``7``, ``12.5``,
 ``1199.99``); customers from a fixed pool, some with null or absent ``name``/``email``/``address``; 0-6
@@ -12,9 +14,10 @@ The file is written as it is generated (1 MiB buffers), never held whole in memo
 last order carries an unknown ``note`` field padded so that the file ends at ``target_bytes``. A cached file
 is reused when it exists with exactly that size; files are written under a temporary name and renamed, so a
 partial file never has the final name. ``GENERATOR_VERSION`` is part of the file name: bump it whenever the
-bytes produced change, and the next run regenerates.
+bytes produced for a given size, format and number of days change, and the next run regenerates (the number of
+days is in the name of every variant but the default).
 
-    .venv/bin/python -m bench.generate [--sizes 10,100,500] [--gb2] [--data-dir .bench-data]
+    .venv/bin/python -m bench.generate [--sizes 10,100,500] [--gb2] [--no-many-dates] [--data-dir .bench-data]
 """
 
 from __future__ import annotations
@@ -43,7 +46,10 @@ DEFAULT_DATA_DIR = Path(".bench-data")
 
 _CUSTOMERS = 20_000
 _CATALOG = 5_000
-_DAYS = 28  # orders fall on 28 UTC days (so about 28-29 dt partitions per file)
+DEFAULT_DAYS = 28  # orders fall on 28 UTC days (so about 28-29 dt partitions per file)
+MANY_DATES_DAYS = 730  # the many-dates variant: about two years, one dt partition a day
+MANY_DATES_MB = 100
+MANY_DATES_FORMAT: Format = "json"
 _START = datetime(2025, 11, 1, tzinfo=UTC)
 _RESERVE = 4096  # room left for the final, padded order (whose unpadded text is well under 1 KB)
 _FLUSH = 1 << 20
@@ -88,10 +94,11 @@ class GeneratedFile:
     orders_without_products: int
 
 
-def data_file_name(size_mb: int, fmt: Format) -> str:
-    """``orders-10MB.v1.json``; 2000 MB is ``orders-2GB.v1.jsonl``."""
+def data_file_name(size_mb: int, fmt: Format, days: int = DEFAULT_DAYS) -> str:
+    """``orders-10MB.v1.json``; 2000 MB is ``orders-2GB.v1.jsonl``; 730 days is ``orders-100MB-730d.v1.json``."""
     label = f"{size_mb // 1000}GB" if size_mb % 1000 == 0 else f"{size_mb}MB"
-    return f"orders-{label}.v{GENERATOR_VERSION}.{fmt}"
+    variant = "" if days == DEFAULT_DAYS else f"-{days}d"
+    return f"orders-{label}{variant}.v{GENERATOR_VERSION}.{fmt}"
 
 
 def _money(cents: int) -> int | float:
@@ -105,10 +112,13 @@ def _ascii(text: str) -> str:
 
 
 class _OrderMaker:
-    """Orders from one seeded random stream; customers and products come from fixed pools."""
+    """Orders from one seeded random stream, dated over ``days`` UTC days; customers and products from fixed pools."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, days: int = DEFAULT_DAYS) -> None:
+        if days < 1:
+            raise ValueError(f"days must be at least 1, got {days}")
         self.rng = random.Random(seed)
+        self.days = days
         self.customers = [self._customer(i) for i in range(_CUSTOMERS)]
         self.catalog = [self._product(i) for i in range(_CATALOG)]
         self.count = 0
@@ -154,7 +164,7 @@ class _OrderMaker:
 
     def _date(self) -> str:
         rng = self.rng
-        moment = _START + timedelta(seconds=rng.randrange(_DAYS * 86_400), milliseconds=rng.randrange(1000))
+        moment = _START + timedelta(seconds=rng.randrange(self.days * 86_400), milliseconds=rng.randrange(1000))
         roll = rng.random()
         if roll < 0.55:
             return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -204,15 +214,17 @@ def _encode(order: dict[str, Any]) -> bytes:
     return json.dumps(order, ensure_ascii=False).encode("utf-8")
 
 
-def write_orders(path: Path, fmt: Format, target_bytes: int, seed: int = SEED) -> GeneratedFile:
-    """Write exactly ``target_bytes`` of valid orders to ``path`` as a JSON array or JSON Lines."""
+def write_orders(
+    path: Path, fmt: Format, target_bytes: int, seed: int = SEED, *, days: int = DEFAULT_DAYS
+) -> GeneratedFile:
+    """Write exactly ``target_bytes`` of valid orders, dated over ``days`` UTC days, as a JSON array or JSON Lines."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: expected one of {FORMATS}")
     if target_bytes < 2 * _RESERVE:
         raise ValueError(f"target_bytes must be at least {2 * _RESERVE}")
     # array: "[\n" order ",\n" order ... "\n]\n";  JSON Lines: order "\n" order "\n" ...
     head, separator, line_end, tail = (b"[\n", b",\n", b"", b"\n]\n") if fmt == "json" else (b"", b"", b"\n", b"")
-    maker = _OrderMaker(seed)
+    maker = _OrderMaker(seed, days)
     orders = rows = empty = 0
     written = len(head)
     buffer = bytearray(head)
@@ -258,9 +270,9 @@ def write_order_count(path: Path, orders: int, seed: int = SEED) -> GeneratedFil
     return GeneratedFile(path, "json", path.stat().st_size, orders, rows, empty)
 
 
-def ensure_file(data_dir: Path, size_mb: int, fmt: Format, *, log: bool = True) -> Path:
-    """The cached file of that size and format, generated first if it is missing or has the wrong size."""
-    path = data_dir / data_file_name(size_mb, fmt)
+def ensure_file(data_dir: Path, size_mb: int, fmt: Format, *, days: int = DEFAULT_DAYS, log: bool = True) -> Path:
+    """The cached file of that size, format and number of days, generated first if missing or of the wrong size."""
+    path = data_dir / data_file_name(size_mb, fmt, days)
     target = size_mb * MB
     if path.is_file() and path.stat().st_size == target:
         return path
@@ -270,7 +282,7 @@ def ensure_file(data_dir: Path, size_mb: int, fmt: Format, *, log: bool = True) 
     if log:
         print(f"generating {path} ({size_mb} MB) ...", file=sys.stderr, flush=True)
     try:
-        info = write_orders(partial, fmt, target)
+        info = write_orders(partial, fmt, target, days=days)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
@@ -300,12 +312,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.generate", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=parse_sizes, default=list(DEFAULT_SIZES_MB), help="sizes in MB: 10,100,500")
     parser.add_argument("--gb2", action="store_true", help="also write the 2 GB files (array and JSON Lines)")
+    parser.add_argument("--no-many-dates", action="store_true", help="skip the 100 MB array over 730 days")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="cache directory (.bench-data)")
     args = parser.parse_args(argv)
     sizes = [*args.sizes, *([GB2_MB] if args.gb2 else [])]
     for size in sizes:
         for fmt in FORMATS:
             print(ensure_file(args.data_dir, size, fmt))
+    if not args.no_many_dates:
+        print(ensure_file(args.data_dir, MANY_DATES_MB, MANY_DATES_FORMAT, days=MANY_DATES_DAYS))
     return 0
 
 

@@ -1,23 +1,30 @@
 """Benchmark: the project's validate + flatten against the original approach, each run in a fresh process.
 
-    .venv/bin/python -m bench.run [--sizes 10,100,500] [--repeat 3] [--approaches original,reference,project]
-                                  [--gb2] [--data-dir .bench-data] [--budget-minutes 15]
+    .venv/bin/python -m bench.run [--sizes 10,100,500] [--repeat 3] [--approaches original,reference,project,ceiling]
+                                  [--no-many-dates] [--gb2] [--data-dir .bench-data] [--budget-minutes 15]
 
 Approaches:
   original   bench.original.run_original: json.loads + dict loop + pandas.DataFrame + to_parquet (the baseline)
   reference  _reference_project below: orders_etl.contract.read_order_file + orders_etl.flatten, one Parquet
              file per dt partition (the straightforward reference implementation of the contract)
   project    orders_etl.engine.flatten_order_file, the project's own validate + flatten (what the Lambdas run)
+  ceiling    bench.ceiling.run_ceiling: DuckDB's raw typed pass with no checks, the engine's columns and settings
+
+Files: 10, 100 and 500 MB as JSON array and JSON Lines, and the many-dates file (100 MB JSON array over 730 days,
+one dt partition a day; reference skipped there); ``--gb2`` adds 2 GB files for project and ceiling.
 
 Each run is a fresh ``python -m bench.run --child APPROACH FILE OUTDIR``. The child times its imports and its
 work separately (interpreter start-up is in neither) and reports its own peak RSS (``VmHWM`` of its own
 address space, or ``getrusage(RUSAGE_SELF).ru_maxrss`` where there is no /proc) on its last line of output.
-Results: one table per file, the ratios, the targets with PASS/FAIL, and ``<data-dir>/results.json``.
+Results: one table per file, then a summary with one row per file (ratio = original time / project time, issue
+14's target and PASS/FAIL, project time / ceiling time, project peak RSS against its limit), and
+``<data-dir>/results.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
@@ -35,10 +42,14 @@ from typing import Any
 
 from bench.generate import (
     DEFAULT_DATA_DIR,
+    DEFAULT_DAYS,
     DEFAULT_SIZES_MB,
     FORMATS,
     GB2_MB,
     GENERATOR_VERSION,
+    MANY_DATES_DAYS,
+    MANY_DATES_FORMAT,
+    MANY_DATES_MB,
     MB,
     Format,
     ensure_file,
@@ -46,15 +57,21 @@ from bench.generate import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-APPROACHES = ("original", "reference", "project")
+APPROACHES = ("original", "reference", "project", "ceiling")
 BASELINE = "original"
+CANDIDATE = "project"  # the approach the targets apply to
+CEILING = "ceiling"
+NEEDS_ENGINE = (CANDIDATE, CEILING)  # skipped when orders_etl.engine does not import
+SKIPPED_ON_MANY_DATES = ("reference",)  # slow (~8 s a run at 100 MB), and for information only
 MIB = 1024 * 1024
 RESULT_MARKER = "BENCH-RESULT "
 
-TARGET_SPEEDUP = {"json": 6.0, "jsonl": 10.0}  # validate + flatten throughput / original throughput
-TARGET_RSS_RATIO = 1.0  # peak RSS / input size, at RSS_TARGET_SIZE_MB
-RSS_TARGET_SIZE_MB = 500
-TARGET_GB2_RSS_MIB = 600.0  # peak RSS for the 2 GB inputs (project only)
+# Issue 14's targets. Ratio = original time / project time on the same file in the same run (a throughput ratio).
+TARGET_SPEEDUP_10MB = 3.0  # files under LARGE_FILE_MB (the 10 MB ones), JSON array and JSON Lines
+LARGE_FILE_MB = 100
+TARGET_SPEEDUP_LARGE = {"json": 3.0, "jsonl": 5.0}  # 100 MB and 500 MB, fresh process
+TARGET_SPEEDUP_MANY_DATES = 2.5  # the many-dates file (bench.generate.MANY_DATES_*)
+TARGET_PEAK_RSS_MIB = 450.0  # project's peak RSS on every file, any input up to 2 GB
 CHILD_TIMEOUT_SECONDS = 3600
 FORMAT_NAMES = {"json": "JSON array", "jsonl": "JSON Lines"}
 
@@ -109,7 +126,7 @@ def _import_approach(approach: str) -> Runner:
         import orders_etl.flatten  # noqa: F401
 
         return lambda path, out: _reference_project(path, out, source_key=_source_key(path))
-    if approach == "project":
+    if approach == CANDIDATE:
         import duckdb  # noqa: F401  (the engine imports it lazily: count it as import, not work)
 
         from orders_etl.engine import flatten_order_file
@@ -119,9 +136,21 @@ def _import_approach(approach: str) -> Runner:
                 path, out, source_key=_source_key(path), max_bytes=PROJECT_MAX_BYTES, workdir=out.parent / "work"
             )
             summary = result.summary
-            return {"orders": summary.orders, "rows": summary.rows, "engine": summary.engine}
+            return {
+                "orders": summary.orders,
+                "rows": summary.rows,
+                "partitions": len(summary.rows_by_date),
+                "engine": summary.engine,
+            }
 
         return run_project
+    if approach == CEILING:
+        from bench.ceiling import run_ceiling
+
+        for module in ("duckdb", "orders_etl.engine"):  # imported lazily by run_ceiling: import, not work
+            importlib.import_module(module)
+
+        return lambda path, out: run_ceiling(path, out, source_key=_source_key(path), workdir=out.parent / "work")
     raise SystemExit(f"unknown approach {approach!r}")
 
 
@@ -200,11 +229,19 @@ class BenchFile:
     fmt: Format
     size_mb: int
     approaches: list[str]
+    days: int = DEFAULT_DAYS
     measurements: dict[str, Measurement] = field(default_factory=dict)
 
     @property
     def bytes(self) -> int:
         return self.size_mb * MB
+
+    @property
+    def speedup_target(self) -> float:
+        """Issue 14's target for this file: original time / project time, at least."""
+        if self.days != DEFAULT_DAYS:
+            return TARGET_SPEEDUP_MANY_DATES
+        return TARGET_SPEEDUP_10MB if self.size_mb < LARGE_FILE_MB else TARGET_SPEEDUP_LARGE[self.fmt]
 
     def ok(self, approach: str) -> Measurement | None:
         measurement = self.measurements.get(approach)
@@ -218,12 +255,21 @@ class BenchFile:
         measurement = self.ok(approach)
         return measurement.peak_rss_bytes / self.bytes if measurement else None
 
+    def peak_rss_mib(self, approach: str) -> float | None:
+        measurement = self.ok(approach)
+        return measurement.peak_rss_bytes / MIB if measurement else None
+
+    def time_ratio(self, numerator: str, denominator: str) -> float | None:
+        """Median seconds of numerator / median seconds of denominator (original/project: the speed-up)."""
+        top, bottom = self.ok(numerator), self.ok(denominator)
+        return top.median_seconds / bottom.median_seconds if top and bottom else None
+
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _project_available() -> tuple[bool, str]:
+def _engine_available() -> tuple[bool, str]:
     """Whether orders_etl.engine imports, checked in a fresh interpreter."""
     probe = subprocess.run(
         [sys.executable, "-c", "from orders_etl.engine import flatten_order_file"],
@@ -274,18 +320,24 @@ def _run_child(approach: str, path: Path, output_dir: Path) -> Run:
 
 
 def _estimate_seconds(files: list[BenchFile], target: BenchFile, approach: str) -> float | None:
-    """Seconds for one run of approach on target, scaled linearly from its largest smaller file of that format."""
-    smaller = [f for f in files if f.fmt == target.fmt and f.size_mb < target.size_mb and f.ok(approach) is not None]
-    if not smaller:
+    """Seconds for one run of approach on target, scaled linearly from the largest measured file of that format
+    and no larger (of the same number of days, among the largest, when there is one)."""
+    measured = [f for f in files if f.fmt == target.fmt and f.size_mb <= target.size_mb and f.ok(approach)]
+    if not measured:
         return None
-    base = max(smaller, key=lambda f: f.size_mb)
+    base = max(measured, key=lambda f: (f.size_mb, f.days == target.days))
     measurement = base.ok(approach)
     assert measurement is not None
     return measurement.median_seconds * target.size_mb / base.size_mb + measurement.import_seconds + 0.5
 
 
+# What the budget cuts to one run first: reference (information only), then original (the baseline; its median
+# of one run is noisier); the largest files first, where a run costs most.
+BUDGET_CUTS = ("reference", BASELINE)
+
+
 def _fit_budget(files: list[BenchFile], pending: list[BenchFile], elapsed: float, budget: float) -> list[str]:
-    """Cut original (then reference) to 1 repetition on the large pending files if the budget would be exceeded."""
+    """Cut approaches in BUDGET_CUTS to 1 repetition on pending files, as far as the budget needs."""
     notes: list[str] = []
 
     def projected() -> float:
@@ -296,25 +348,25 @@ def _fit_budget(files: list[BenchFile], pending: list[BenchFile], elapsed: float
                 total += (estimate or 0.0) * measurement.repeat
         return total
 
-    for approach in (BASELINE, "reference"):
-        expected = elapsed + projected()
-        if expected <= budget:
-            break
-        cut = [
-            f
-            for f in pending
-            if f.size_mb >= RSS_TARGET_SIZE_MB and approach in f.measurements and f.measurements[approach].repeat > 1
-        ]
-        if not cut:
-            continue
-        before = cut[0].measurements[approach].repeat
-        for bench_file in cut:
-            bench_file.measurements[approach].repeat = 1
-        notes.append(
-            f"{approach} runs once (not {before} times) on the"
-            f" {', '.join(sorted({f'{f.size_mb} MB' for f in cut}))} files: the full plan was projected at"
-            f" {expected / 60:.0f} min, over the {budget / 60:.0f}-minute budget"
-        )
+    for approach in BUDGET_CUTS:
+        for size in sorted({f.size_mb for f in pending}, reverse=True):
+            expected = elapsed + projected()
+            if expected <= budget:
+                return notes
+            cut = [
+                f
+                for f in pending
+                if f.size_mb == size and approach in f.measurements and f.measurements[approach].repeat > 1
+            ]
+            if not cut:
+                continue
+            before = cut[0].measurements[approach].repeat
+            for bench_file in cut:
+                bench_file.measurements[approach].repeat = 1
+            notes.append(
+                f"{approach} runs once (not {before} times) on {', '.join(f.path.name for f in cut)}: the plan was"
+                f" projected at {expected / 60:.0f} min, over the {budget / 60:.0f}-minute budget"
+            )
     return notes
 
 
@@ -345,13 +397,17 @@ def _fmt(value: float | None, spec: str, suffix: str = "") -> str:
 
 
 def _file_table(bench_file: BenchFile) -> str:
-    counts = next((m.runs[0].counts for m in bench_file.measurements.values() if m.runs), {})
-    described = ", ".join(f"{counts[key]:,} {key}" for key in ("orders", "rows") if key in counts)
+    counts: dict[str, Any] = {}
+    for measurement in bench_file.measurements.values():
+        if measurement.runs:
+            counts = {**measurement.runs[0].counts, **counts}  # the first approach's figures win
+    described = ", ".join(f"{counts[key]:,} {key}" for key in ("orders", "rows", "partitions") if key in counts)
+    days = "" if bench_file.days == DEFAULT_DAYS else f" over {bench_file.days} days"
     lines = [
-        f"{bench_file.path.name}: {bench_file.bytes / MB:,.0f} MB, {FORMAT_NAMES[bench_file.fmt]}"
+        f"{bench_file.path.name}: {bench_file.bytes / MB:,.0f} MB, {FORMAT_NAMES[bench_file.fmt]}{days}"
         + (f", {described}" if described else ""),
-        f"  {'approach':<10} {'runs':>4} {'MB/s':>8} {'median s':>9} {'peak RSS MiB':>13} {'RSS/size':>9}"
-        f" {'import s':>9}",
+        f"  {'approach':<10} {'runs':>4} {'MB/s':>8} {'median s':>9} {'x original':>10} {'peak RSS MiB':>13}"
+        f" {'RSS/size':>9} {'import s':>9}",
     ]
     for approach in bench_file.approaches:
         measurement = bench_file.measurements[approach]
@@ -360,8 +416,9 @@ def _file_table(bench_file: BenchFile) -> str:
             continue
         lines.append(
             f"  {approach:<10} {len(measurement.runs):>4} {_fmt(bench_file.throughput(approach), '8.1f')}"
-            f" {measurement.median_seconds:>9.2f} {measurement.peak_rss_bytes / MIB:>13.0f}"
-            f" {_fmt(bench_file.rss_ratio(approach), '8.2f', 'x')} {measurement.import_seconds:>9.3f}"
+            f" {measurement.median_seconds:>9.2f} {_fmt(bench_file.time_ratio(BASELINE, approach), '9.2f', 'x')}"
+            f" {measurement.peak_rss_bytes / MIB:>13.0f} {_fmt(bench_file.rss_ratio(approach), '8.2f', 'x')}"
+            f" {measurement.import_seconds:>9.3f}"
         )
         if measurement.error:
             lines.append(f"  {'':<10} (a later run failed: {measurement.error})")
@@ -373,82 +430,65 @@ def _file_table(bench_file: BenchFile) -> str:
 
 @dataclass
 class Check:
+    kind: str  # "speed" or "memory"
     target: str
     file: str
-    approach: str
     value: str
     passed: bool | None  # None: not measured
 
 
-def _checks(files: list[BenchFile], candidates: list[str]) -> list[Check]:
+def _checks(files: list[BenchFile]) -> list[Check]:
+    """Issue 14's targets, for project: its speed-up on every file original ran on, its peak RSS on every file."""
     checks: list[Check] = []
     for bench_file in files:
-        for approach in candidates:
-            if approach not in bench_file.measurements:
-                continue
-            ratio_rss = bench_file.rss_ratio(approach)
-            if bench_file.size_mb == GB2_MB:
-                measurement = bench_file.ok(approach)
-                mib = measurement.peak_rss_bytes / MIB if measurement else None
-                checks.append(
-                    Check(
-                        f"peak RSS < {TARGET_GB2_RSS_MIB:.0f} MiB at 2 GB",
-                        bench_file.path.name,
-                        approach,
-                        _fmt(mib, ".0f", " MiB"),
-                        None if mib is None else mib < TARGET_GB2_RSS_MIB,
-                    )
-                )
-                continue
-            speed, base = bench_file.throughput(approach), bench_file.throughput(BASELINE)
-            speedup = speed / base if speed is not None and base is not None else None
-            goal = TARGET_SPEEDUP[bench_file.fmt]
-            checks.append(
-                Check(
-                    f"throughput >= {goal:.0f}x original ({FORMAT_NAMES[bench_file.fmt]})",
-                    bench_file.path.name,
-                    approach,
-                    _fmt(speedup, ".2f", "x"),
-                    None if speedup is None else speedup >= goal,
-                )
-            )
-            if bench_file.size_mb == RSS_TARGET_SIZE_MB:
-                checks.append(
-                    Check(
-                        f"peak RSS <= {TARGET_RSS_RATIO:.1f}x input at {RSS_TARGET_SIZE_MB} MB",
-                        bench_file.path.name,
-                        approach,
-                        _fmt(ratio_rss, ".2f", "x"),
-                        None if ratio_rss is None else ratio_rss <= TARGET_RSS_RATIO,
-                    )
-                )
+        if CANDIDATE not in bench_file.measurements:
+            continue
+        name = bench_file.path.name
+        if BASELINE in bench_file.measurements:
+            goal = bench_file.speedup_target
+            speedup = bench_file.time_ratio(BASELINE, CANDIDATE)
+            passed = None if speedup is None else speedup >= goal
+            checks.append(Check("speed", f">= {goal:g}x original", name, _fmt(speedup, ".2f", "x"), passed))
+        mib = bench_file.peak_rss_mib(CANDIDATE)
+        passed = None if mib is None else mib <= TARGET_PEAK_RSS_MIB
+        checks.append(
+            Check("memory", f"peak RSS <= {TARGET_PEAK_RSS_MIB:g} MiB", name, _fmt(mib, ".0f", " MiB"), passed)
+        )
     return checks
 
 
-def _summary(files: list[BenchFile], checks: list[Check], candidates: list[str], notes: list[str]) -> str:
-    lines = ["", "Ratios (throughput against original on the same file; peak RSS against the input size)"]
-    lines.append(f"  {'file':<26} {'approach':<10} {'x original':>10} {'RSS/size':>9}")
+def _result(check: Check | None) -> str:
+    return "-" if check is None else "n/a" if check.passed is None else "PASS" if check.passed else "FAIL"
+
+
+def _summary(files: list[BenchFile], checks: list[Check], notes: list[str]) -> str:
+    verdicts = {(check.file, check.kind): check for check in checks}
+    lines = [
+        "",
+        f"Summary: {CANDIDATE} against issue 14's targets (median seconds of the runs)",
+        f"  ratio = {BASELINE} s / {CANDIDATE} s, same file, same run; speed: PASS when ratio >= target",
+        f"  {CANDIDATE}/{CEILING} = {CANDIDATE} s / {CEILING} s, for information (the long-term goal is 1x)",
+        f"  memory: PASS when {CANDIDATE}'s peak RSS <= {TARGET_PEAK_RSS_MIB:g} MiB (every file, up to 2 GB)",
+        f"  {'file':<26} {'original s':>10} {'project s':>9} {'ceiling s':>9} {'ratio':>7} {'target':>6} {'speed':>5}"
+        f" {'project/ceiling':>15} {'project RSS MiB':>15} {'memory':>6}",
+    ]
     for bench_file in files:
-        base = bench_file.throughput(BASELINE)
-        for approach in bench_file.approaches:
-            if approach == BASELINE:
-                continue
-            speed = bench_file.throughput(approach)
-            speedup = speed / base if speed is not None and base else None
-            lines.append(
-                f"  {bench_file.path.name:<26} {approach:<10} {_fmt(speedup, '9.2f', 'x')}"
-                f" {_fmt(bench_file.rss_ratio(approach), '8.2f', 'x')}"
-            )
-    lines += ["", "Targets (they apply to project; reference is shown for information)"]
-    lines.append(f"  {'target':<40} {'file':<26} {'approach':<10} {'value':>9}  result")
-    for check in checks:
-        result = "n/a" if check.passed is None else "PASS" if check.passed else "FAIL"
-        lines.append(f"  {check.target:<40} {check.file:<26} {check.approach:<10} {check.value:>9}  {result}")
-    if "project" in candidates:
-        judged = [check for check in checks if check.approach == "project"]
-        failed = [check for check in judged if check.passed is not True]
-        verdict = "every target met" if judged and not failed else f"{len(failed)} of {len(judged)} targets not met"
-        lines.append(f"  project: {verdict}")
+        name = bench_file.path.name
+        speed = verdicts.get((name, "speed"))
+        seconds = [bench_file.ok(a) for a in (BASELINE, CANDIDATE, CEILING)]
+        original, project, ceiling = (_fmt(m.median_seconds if m else None, ".2f") for m in seconds)
+        target = f"{bench_file.speedup_target:g}x" if speed else "-"
+        lines.append(
+            f"  {name:<26} {original:>10} {project:>9} {ceiling:>9}"
+            f" {_fmt(bench_file.time_ratio(BASELINE, CANDIDATE), '.2f', 'x'):>7} {target:>6} {_result(speed):>5}"
+            f" {_fmt(bench_file.time_ratio(CANDIDATE, CEILING), '.2f', 'x'):>15}"
+            f" {_fmt(bench_file.peak_rss_mib(CANDIDATE), '.0f'):>15} {_result(verdicts.get((name, 'memory'))):>6}"
+        )
+    if checks:
+        met = {kind: [c.passed is True for c in checks if c.kind == kind] for kind in ("speed", "memory")}
+        verdict = ", ".join(f"{kind} {sum(passed)} of {len(passed)}" for kind, passed in met.items() if passed)
+        everything = all(check.passed is True for check in checks)
+        lines.append(f"  {CANDIDATE}: {'every target met' if everything else 'targets met'}: {verdict}")
     if notes:
         lines += ["", "Notes"] + [f"  - {note}" for note in notes]
     return "\n".join(lines)
@@ -471,13 +511,17 @@ def _results_json(
                 "name": f.path.name,
                 "format": f.fmt,
                 "bytes": f.bytes,
+                "days": f.days,
+                "speedup": f.time_ratio(BASELINE, CANDIDATE),
+                "speedup_target": f.speedup_target if BASELINE in f.measurements else None,
+                "project_over_ceiling": f.time_ratio(CANDIDATE, CEILING),
                 "approaches": {
                     approach: {
                         "repeat": m.repeat,
                         "error": m.error,
                         "median_seconds": m.median_seconds if m.runs else None,
                         "mb_per_s": f.throughput(approach),
-                        "peak_rss_mib": m.peak_rss_bytes / MIB if m.runs else None,
+                        "peak_rss_mib": f.peak_rss_mib(approach),
                         "rss_over_size": f.rss_ratio(approach),
                         "import_seconds": m.import_seconds if m.runs else None,
                         "runs": [asdict(run) for run in m.runs],
@@ -507,15 +551,43 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=parse_sizes, default=list(DEFAULT_SIZES_MB), help="sizes in MB: 10,100,500")
     parser.add_argument("--repeat", type=int, default=3, help="runs per file and approach (median reported)")
-    parser.add_argument("--approaches", type=_approaches, default=list(APPROACHES), help="original,reference,project")
-    parser.add_argument("--gb2", action="store_true", help="add the 2 GB files, for project only (RSS < 600 MiB)")
+    parser.add_argument("--approaches", type=_approaches, default=list(APPROACHES), help=",".join(APPROACHES))
+    parser.add_argument(
+        "--no-many-dates", action="store_true", help=f"skip the {MANY_DATES_MB} MB file over {MANY_DATES_DAYS} days"
+    )
+    parser.add_argument("--gb2", action="store_true", help=f"add the 2 GB files, for {' and '.join(NEEDS_ENGINE)}")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="cache of inputs and results")
-    parser.add_argument("--budget-minutes", type=float, default=15.0, help="cut original to 1 run at 500 MB beyond")
+    parser.add_argument(
+        "--budget-minutes", type=float, default=15.0, help=f"beyond, cut {' then '.join(BUDGET_CUTS)} to 1 run"
+    )
     parser.add_argument("--child", nargs=3, metavar=("APPROACH", "FILE", "OUTDIR"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     return args
+
+
+def _plan(args: argparse.Namespace, data_dir: Path, approaches: list[str], notes: list[str]) -> list[BenchFile]:
+    """The files in the order they run (by size; the many-dates file after the others of its size), generated."""
+    specs = [(size, fmt, DEFAULT_DAYS) for size in sorted(set(args.sizes)) for fmt in FORMATS]
+    if not args.no_many_dates:
+        specs.append((MANY_DATES_MB, MANY_DATES_FORMAT, MANY_DATES_DAYS))
+    files: list[BenchFile] = []
+    for size, fmt, days in sorted(specs, key=lambda spec: spec[0]):  # stable: the many-dates file comes last
+        chosen = [a for a in approaches if days == DEFAULT_DAYS or a not in SKIPPED_ON_MANY_DATES]
+        files.append(BenchFile(ensure_file(data_dir, size, fmt, days=days), fmt, size, chosen, days))
+        if chosen != approaches:
+            skipped = ", ".join(a for a in approaches if a not in chosen)
+            notes.append(f"{skipped} not run on {files[-1].path.name} (slow, and for information only)")
+    if args.gb2:
+        chosen = [a for a in approaches if a in NEEDS_ENGINE]
+        if chosen:
+            files += [BenchFile(ensure_file(data_dir, GB2_MB, fmt), fmt, GB2_MB, chosen) for fmt in FORMATS]
+        else:
+            notes.append(f"--gb2 ignored: the 2 GB files are for {' and '.join(NEEDS_ENGINE)}, not run here")
+    for bench_file in files:
+        bench_file.measurements = {a: Measurement(a, args.repeat) for a in bench_file.approaches}
+    return files
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -528,32 +600,19 @@ def main(argv: list[str] | None = None) -> int:
     data_dir: Path = args.data_dir if args.data_dir.is_absolute() else ROOT / args.data_dir
     approaches: list[str] = list(args.approaches)
     notes: list[str] = []
-    if "project" in approaches:
-        available, reason = _project_available()
+    if any(approach in NEEDS_ENGINE for approach in approaches):
+        available, reason = _engine_available()
         if not available:
-            approaches.remove("project")
-            notes.append(f"project skipped: orders_etl.engine does not import ({reason})")
+            skipped = [approach for approach in approaches if approach in NEEDS_ENGINE]
+            approaches = [approach for approach in approaches if approach not in NEEDS_ENGINE]
+            notes.append(f"{', '.join(skipped)} skipped: orders_etl.engine does not import ({reason})")
             _log(notes[-1])
 
-    files: list[BenchFile] = []
-    for size in sorted(set(args.sizes)):
-        for fmt in FORMATS:
-            files.append(BenchFile(ensure_file(data_dir, size, fmt), fmt, size, list(approaches)))
-    if args.gb2:
-        if "project" in approaches:
-            for fmt in FORMATS:
-                files.append(BenchFile(ensure_file(data_dir, GB2_MB, fmt), fmt, GB2_MB, ["project"]))
-        else:
-            notes.append("--gb2 ignored: the 2 GB files are for project only, which is not available")
+    files = _plan(args, data_dir, approaches, notes)
     generated = time.perf_counter()
-    for bench_file in files:
-        bench_file.measurements = {a: Measurement(a, args.repeat) for a in bench_file.approaches}
-
     scratch = data_dir / "out"
-    budget_checked = False
     for index, bench_file in enumerate(files):
-        if not budget_checked and bench_file.size_mb >= RSS_TARGET_SIZE_MB and args.repeat > 1:
-            budget_checked = True
+        if index and args.repeat > 1:
             cut = _fit_budget(files, files[index:], time.perf_counter() - started, args.budget_minutes * 60)
             notes += cut
             for note in cut:
@@ -563,11 +622,10 @@ def main(argv: list[str] | None = None) -> int:
         print(_file_table(bench_file), end="\n\n", flush=True)
     shutil.rmtree(scratch, ignore_errors=True)
 
-    candidates = [a for a in approaches if a != BASELINE]
-    checks = _checks(files, candidates)
+    checks = _checks(files)
     total = time.perf_counter() - started
     notes.append(f"total {total / 60:.1f} min, of which {generated - started:.0f} s generating or checking inputs")
-    print(_summary(files, checks, candidates, notes))
+    print(_summary(files, checks, notes))
     results_path = data_dir / "results.json"
     results_path.write_text(json.dumps(_results_json(files, checks, notes, started_at, total), indent=2) + "\n")
     print(f"\nresults: {results_path}")
