@@ -21,12 +21,14 @@ The import (Lambda's init phase, limited apart) is outside the timeout.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import importlib.util
 import io
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -52,6 +54,7 @@ _lock = threading.RLock()
 _handlers: dict[tuple[str, str], tuple[str, str, Callable[[Any, Any], Any]]] = {}
 _imports = 0
 _code_root = Path(tempfile.mkdtemp(prefix="embedded-lambda-"))
+atexit.register(shutil.rmtree, _code_root, ignore_errors=True)  # the functions' unpacked code, once per process
 _endpoint_url = ""
 _original_invoke = LambdaFunction._invoke_lambda
 logger = logging.getLogger(__name__)
