@@ -10,6 +10,7 @@ import pytest
 from embedded_aws import clock
 from embedded_aws.api_faults import ApiFaultInjector
 from embedded_aws.server import EmbeddedAws
+from orders_etl.file_steps import STAGE_FROM_BYTES
 from support import Stack, order, product
 
 BODY = json.dumps(
@@ -96,3 +97,31 @@ def test_a_flatten_that_fails_half_way_through_its_uploads_leaves_nothing_in_the
     assert [key.split("/")[2] for key in stack.keys("parquet_files/")] == ["dt=2025-09-01", "dt=2025-09-02"]
     assert stack.keys("manifests/orders/staging/") == []
     assert stack.query("SELECT COUNT(*) FROM orders") == [(2,)]
+
+
+def test_a_staged_file_whose_upload_is_refused_fails_at_validate_and_its_redrive_publishes_it_once(
+    stack: Stack, api_faults: ApiFaultInjector
+) -> None:
+    # GIVEN a file large enough for Validate to stage its Parquet, and S3 refusing every upload to staging
+    padding = [order(f"T-{n}", "2025-09-02") for n in range(3, 900)]  # orders without products: no rows
+    body = json.dumps(json.loads(BODY) + padding).encode()
+    assert len(body) >= STAGE_FROM_BYTES
+    api_faults.fail("s3", "PutObject", "SlowDown", path_contains="/manifests/orders/staging/")
+
+    # WHEN it is uploaded
+    (execution,) = stack.run({"raw/faults/large.json": body})
+
+    # THEN the execution fails at Validate (where the Parquet is uploaded), redrivable, and the table is untouched
+    described = stack.describe(execution)
+    assert (described["status"], described["error"]) == ("FAILED", "AwsServiceBusy")
+    assert stack.states(execution)[-1] == "Validate order file"
+    assert stack.keys("parquet_files/") == [] and stack.keys("quarantine/") == []
+
+    # AND once S3 recovers, a redrive stages and publishes it: its rows once, nothing left in staging
+    api_faults.clear()
+    stack.client("stepfunctions").redrive_execution(executionArn=execution["executionArn"])
+    (finished,) = stack.wait_for([execution["executionArn"]])
+    assert finished["status"] == "SUCCEEDED"
+    assert json.loads(stack.describe(finished)["output"])["validation"]["staged"] is True
+    assert stack.query("SELECT order_id, product_id FROM orders ORDER BY 1") == [("T-1", "P"), ("T-2", "Q")]
+    assert stack.keys("manifests/orders/staging/") == []
