@@ -430,16 +430,32 @@ _ORDER_ROW = "position = 1"  # each order's first row: where the order's own val
 
 def _judge(connection: Any, rows: str) -> tuple[Any, ...]:
     """The counts that decide the file: orders, invalid ones, without products, duplicated ids, invalid products,
-    and rows per date."""
+    and rows per date.
+
+    Grouped by order id, then by date: a grouped aggregate spills to disk, where count(DISTINCT order_id) kept
+    every id in memory and ran out of it on 2 GB of JSON Lines (3.8 M orders at the 256MB limit). An order's
+    rows share its date; ids that repeat make the file invalid, whatever dates they count under."""
     verdicts: tuple[Any, ...] = connection.execute(
         f"""
-        SELECT count(*) FILTER (WHERE {_ORDER_ROW}),
-               count(*) FILTER (WHERE {_ORDER_ROW} AND NOT order_valid),
-               count(*) FILTER (WHERE {_ORDER_ROW} AND products = 0),
-               count(*) FILTER (WHERE {_ORDER_ROW}) - count(DISTINCT order_id) FILTER (WHERE {_ORDER_ROW}),
-               count(*) FILTER (WHERE NOT product_valid),
-               histogram(dt) FILTER (WHERE products > 0)
-        FROM ({rows})
+        SELECT coalesce(sum(orders), 0), coalesce(sum(invalid), 0), coalesce(sum(without_products), 0),
+               coalesce(sum(repeated), 0), coalesce(sum(invalid_products), 0),
+               map_from_entries(list((dt, product_rows)) FILTER (WHERE product_rows > 0))
+        FROM (
+            SELECT dt, sum(orders) AS orders, sum(invalid) AS invalid, sum(without_products) AS without_products,
+                   sum(orders) - count(*) AS repeated, sum(invalid_products) AS invalid_products,
+                   sum(product_rows) AS product_rows
+            FROM (
+                SELECT order_id, any_value(dt) AS dt,
+                       count(*) FILTER (WHERE {_ORDER_ROW}) AS orders,
+                       count(*) FILTER (WHERE {_ORDER_ROW} AND NOT order_valid) AS invalid,
+                       count(*) FILTER (WHERE {_ORDER_ROW} AND products = 0) AS without_products,
+                       count(*) FILTER (WHERE NOT product_valid) AS invalid_products,
+                       count(*) FILTER (WHERE products > 0) AS product_rows
+                FROM ({rows})
+                GROUP BY order_id
+            )
+            GROUP BY dt
+        )
         """
     ).fetchone()
     return verdicts
