@@ -104,7 +104,7 @@ def test_happy_path_validates_flattens_and_waits_for_the_crawl(engine: Engine) -
     run.assert_each_task_ran_once()
     # AND the output keeps what each step reported (small: counts and keys, never data)
     output = run.output()
-    assert output["validation"] == {"orders": 3, "rows": 4, "size_bytes": 1210}
+    assert output["validation"] == {"orders": 3, "rows": 4, "size_bytes": 1210, "staged": True}
     assert output["flatten"]["partitions"] == 2
     assert output["crawl"]["checks"] == {"count": 2}
     assert output["crawl"]["check"]["status"] == "SUCCEEDED"
