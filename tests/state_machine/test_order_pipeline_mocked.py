@@ -108,7 +108,8 @@ def test_happy_path_validates_flattens_and_waits_for_the_crawl(engine: Engine) -
     assert output["flatten"]["partitions"] == 2
     assert output["crawl"]["checks"] == {"count": 2}
     assert output["crawl"]["check"]["status"] == "SUCCEEDED"
-    # AND validate and flatten were sent the object of the event: bucket, key, version and sequencer
+    # AND validate and flatten were sent the object of the event: bucket, key, version and sequencer; flatten also
+    # whether validate staged the file's Parquet
     detail = EVENT["detail"]
     expected_payload = {
         "bucket": detail["bucket"]["name"],
@@ -117,7 +118,7 @@ def test_happy_path_validates_flattens_and_waits_for_the_crawl(engine: Engine) -
         "sequencer": detail["object"]["sequencer"],
     }
     assert run.task_parameters("Validate order file")[0]["Payload"] == expected_payload
-    assert run.task_parameters("Flatten to Parquet")[0]["Payload"] == expected_payload
+    assert run.task_parameters("Flatten to Parquet")[0]["Payload"] == {**expected_payload, "staged": True}
 
 
 def test_throttled_lambda_is_retried_with_growing_backoff_then_succeeds(engine: Engine) -> None:
