@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from orders_etl.quarantine import error_message
 from orders_etl_cli.arguments import positive_int
+from orders_etl_cli.failures import CommandError
 from orders_etl_cli.stack import StackContext, load_stack
 
 FINISHED_ITEMS = ("succeeded", "failed", "timedOut", "aborted")
@@ -55,12 +53,8 @@ class Progress:
 
 
 def run_backfill(args: argparse.Namespace) -> int:
-    try:
-        stack = load_stack(args.outputs, args.stack_name, args.profile, args.region)
-        return _backfill(stack, args)
-    except (ClientError, BotoCoreError, OSError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    stack = load_stack(args.outputs, args.stack_name, args.profile, args.region)
+    return _backfill(stack, args)
 
 
 def backfill_input(raw_prefix: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -75,7 +69,7 @@ def backfill_input(raw_prefix: str, args: argparse.Namespace) -> dict[str, Any]:
         options["batch_size"] = args.batch_size
     if args.tolerated_failure_percentage is not None:
         if not 0 <= args.tolerated_failure_percentage <= 100:
-            raise ValueError("--tolerated-failure-percentage must be between 0 and 100")
+            raise CommandError("--tolerated-failure-percentage must be between 0 and 100")
         options["tolerated_failure_percentage"] = args.tolerated_failure_percentage
     return options
 

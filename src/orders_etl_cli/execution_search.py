@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from orders_etl_cli.executions import TERMINAL
+from orders_etl_cli.failures import CommandError
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -56,7 +57,7 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"--since {text!r}: expected e.g. 2h, 30m, 7d, or a date such as 2025-11-01") from None
+        raise CommandError(f"--since {text!r}: expected e.g. 2h, 30m, 7d, or a date such as 2025-11-01") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from embedded_aws.faults import delay_of, parse_fault, read_fault_file, write_fault_file
+from orders_etl_cli.failures import CommandError
 
 
 def fault_file(outputs_file: Path) -> Path:
@@ -21,7 +22,10 @@ def fault_file(outputs_file: Path) -> Path:
 def add_faults(control_file: Path, specs: list[str], definition: dict[str, Any]) -> list[dict[str, Any]]:
     faults = read_fault_file(control_file)
     for spec in specs:
-        target, error, count = parse_fault(spec)
+        try:
+            target, error, count = parse_fault(spec)
+        except ValueError as mistake:  # the fault as written cannot be read: its message says what is expected
+            raise CommandError(str(mistake)) from mistake
         faults.append({"function": function_of(target, definition), "error": error, "remaining": count})
     write_fault_file(control_file, faults)
     return faults
@@ -38,7 +42,7 @@ def function_of(target: str, definition: dict[str, Any]) -> str:
         return target
     function = state.get("Parameters", {}).get("FunctionName")
     if not isinstance(function, str):
-        raise ValueError(f"state {target!r} does not call a Lambda function")
+        raise CommandError(f"state {target!r} does not call a Lambda function")
     return function.rsplit(":", 1)[-1]
 
 

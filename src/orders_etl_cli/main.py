@@ -8,6 +8,7 @@ from pathlib import Path
 
 from orders_etl_cli.backfill_command import add_backfill_parser, run_backfill
 from orders_etl_cli.execution_commands import add_executions_parser, run_executions
+from orders_etl_cli.failures import run_reporting_failures
 from orders_etl_cli.quarantine_commands import add_quarantine_parser, run_quarantine
 from orders_etl_cli.stack import DEFAULT_OUTPUTS, load_stack
 from orders_etl_cli.text_table import format_table
@@ -15,6 +16,7 @@ from orders_etl_cli.text_table import format_table
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="orders-etl", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="show the traceback of a failure, not one line")
     commands = parser.add_subparsers(dest="command", required=True)
 
     local = commands.add_parser("local", help="the embedded AWS").add_subparsers(dest="local_command", required=True)
@@ -90,6 +92,10 @@ def _add_stack_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    return run_reporting_failures(lambda: _run(args), debug=args.debug)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "local" and args.local_command == "fail":
         return _local_fail(args)
     if args.command == "local":
@@ -117,11 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "flatten":
         from orders_etl_cli.flatten_command import flatten_local
 
-        try:
-            return flatten_local(args.input, args.output_dir, args.max_bytes)
-        except Exception as error:  # any other failure: exit 1 with the reason, as the issue asks
-            print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
-            return 1
+        return flatten_local(args.input, args.output_dir, args.max_bytes)
     if args.command == "demo":
         from orders_etl_cli.demo import run_demo
 

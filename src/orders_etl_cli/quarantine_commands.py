@@ -8,11 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import sys
 from collections.abc import Callable
 from typing import Any
-
-from botocore.exceptions import BotoCoreError, ClientError
 
 from orders_etl.output_keys import report_key
 from orders_etl.quarantine import TIMED_OUT, error_message
@@ -62,12 +59,8 @@ def run_quarantine(args: argparse.Namespace) -> int:
         "show": _show_command,
         "replay": _replay_command,
     }
-    try:
-        stack = load_stack(args.outputs, args.stack_name, args.profile, args.region)
-        return commands[args.quarantine_command](stack, find_area(stack), args)
-    except (QuarantineError, ClientError, BotoCoreError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    stack = load_stack(args.outputs, args.stack_name, args.profile, args.region)
+    return commands[args.quarantine_command](stack, find_area(stack), args)
 
 
 def _list_command(stack: StackContext, area: QuarantineArea, args: argparse.Namespace) -> int:

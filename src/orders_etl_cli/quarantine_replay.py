@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from orders_etl.output_keys import report_key
 from orders_etl.s3_objects import head_object_or_none, is_precondition_failed, lost_conditional_write
 from orders_etl_cli.executions import TERMINAL, source_key
+from orders_etl_cli.failures import CommandError
 from orders_etl_cli.quarantine_area import QuarantineArea, read_report
 
 # S3 LastModified has whole seconds and comes from another service's clock than Step Functions' startDate.
@@ -19,7 +20,7 @@ START_TIME_SLACK = timedelta(seconds=5)
 STAGING_SUFFIX = ".replaying"
 
 
-class QuarantineError(Exception):
+class QuarantineError(CommandError):
     """A user-facing failure: printed on stderr, exit code 1."""
 
 

@@ -18,6 +18,7 @@ from orders_etl_cli import execution_search
 from orders_etl_cli.execution_commands import console_url, execution_arn
 from orders_etl_cli.execution_redrive import redrive_executions
 from orders_etl_cli.execution_search import ExecutionRow, find_executions, parse_since
+from orders_etl_cli.failures import CommandError
 
 MACHINE = "arn:aws:states:eu-west-1:111122223333:stateMachine:orders-etl-order-pipeline"
 NOW = datetime(2025, 11, 3, 12, 0, tzinfo=UTC)
@@ -167,7 +168,7 @@ def test_names_console_urls_and_since() -> None:
     assert parse_since("2h", NOW) == NOW - timedelta(hours=2)
     assert parse_since("45m", NOW) == NOW - timedelta(minutes=45)
     assert parse_since("2025-11-01", NOW) == datetime(2025, 11, 1, tzinfo=UTC)
-    with pytest.raises(ValueError, match=r"expected e\.g\. 2h"):
+    with pytest.raises(CommandError, match=r"expected e\.g\. 2h"):
         parse_since("yesterday", NOW)
 
 
