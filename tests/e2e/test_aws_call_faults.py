@@ -45,6 +45,8 @@ def test_throttling_and_5xx_on_every_kind_of_call_are_retried_and_the_file_lands
     assert stack.query("SELECT order_id, product_id FROM orders ORDER BY 1") == [("T-1", "P"), ("T-2", "Q")]
 
 
+# Eight retries of Flatten, then a redrive (~8 s): with the slow tests, so make test stays near 4 min.
+@pytest.mark.slow
 def test_exhausted_retries_leave_a_redrivable_failure_and_the_raw_file(
     stack: Stack, api_faults: ApiFaultInjector
 ) -> None:

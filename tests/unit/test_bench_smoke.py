@@ -98,6 +98,8 @@ def test_small_files_are_valid_and_both_approaches_time_them(tmp_path: Path) -> 
         assert len(seconds) == 2 and all(s > 0 for s in seconds)
 
 
+# Deploys a second embedded AWS in a child process (~9 s): with the slow tests, so make test stays near 4 min.
+@pytest.mark.slow
 def test_pipeline_bench_reports_validate_and_flatten_medians(tmp_path: Path) -> None:
     # GIVEN the pipeline benchmark on 4 tiny files, in its own process (it starts its own embedded AWS)
     import re
