@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from orders_etl.engine import FileSummary, FlattenedFile, flatten_order_file, scan_order_file
@@ -62,14 +63,11 @@ def validate_file(s3: Any, settings: PipelineSettings, bucket: str, key: str, ve
     """Check the file (InvalidOrderFile, FileTooLarge) and, for a known version of a file of STAGE_FROM_BYTES or
     more, stage its Parquet for Flatten."""
     with scratch_directory() as scratch:
-        local = scratch / "input"
-        size = download_object(s3, bucket, key, local, max_bytes=settings.max_file_bytes, version=version)
+        local, size = _download(s3, settings, bucket, key, version, scratch)
         if version.version_id is None or size < STAGE_FROM_BYTES:
             summary = scan_order_file(local, workdir=scratch / "work", **_engine_arguments(settings, key))
             return ValidatedFile(size, summary, staged=False)
-        flattened = flatten_order_file(
-            local, scratch / "parquet", workdir=scratch / "work", **_engine_arguments(settings, key)
-        )
+        flattened = _flatten(settings, key, local, scratch)
         _stage(s3, settings, key, version, flattened)
     return ValidatedFile(size, flattened.summary, staged=True)
 
@@ -96,11 +94,8 @@ def flatten_file(
         except StagedObjectsGone as gone:
             logger.info("staged Parquet is gone (%s): flattening the file again", gone)
     with scratch_directory() as scratch:
-        local = scratch / "input"
-        download_object(s3, bucket, key, local, max_bytes=settings.max_file_bytes, version=version)
-        flattened = flatten_order_file(
-            local, scratch / "parquet", workdir=scratch / "work", **_engine_arguments(settings, key)
-        )
+        local, _ = _download(s3, settings, bucket, key, version, scratch)
+        flattened = _flatten(settings, key, local, scratch)
         published = publish(s3, settings, key, flattened.parquet_files, flattened.summary.rows, version)
     return _outcome(flattened.summary, published, flattened.parquet_files, read_the_file=True)
 
@@ -110,6 +105,17 @@ def _outcome(
 ) -> FlattenOutcome:
     dates = [] if published.superseded else sorted(by_dt)
     return FlattenOutcome(summary, published, dates, read_the_file)
+
+
+def _download(
+    s3: Any, settings: PipelineSettings, bucket: str, key: str, version: SourceVersion, scratch: Path
+) -> tuple[Path, int]:
+    local = scratch / "input"
+    return local, download_object(s3, bucket, key, local, max_bytes=settings.max_file_bytes, version=version)
+
+
+def _flatten(settings: PipelineSettings, key: str, local: Path, scratch: Path) -> FlattenedFile:
+    return flatten_order_file(local, scratch / "parquet", workdir=scratch / "work", **_engine_arguments(settings, key))
 
 
 def _engine_arguments(settings: PipelineSettings, key: str) -> dict[str, Any]:
