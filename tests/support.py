@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from embedded_aws.credentials import admin_client
 from orders_etl.settings import PipelineSettings
 from orders_etl_cli.executions import history, list_executions, source_key, timeline, wait_for, wait_for_executions
 from orders_etl_cli.query import query_catalog_with_duckdb
+
+# The order pipeline's first state (a Choice on the event), before Validate in every execution's history.
+FIRST_STATE: str = json.loads((Path(__file__).parents[1] / "statemachine" / "order_pipeline.asl.json").read_text())[
+    "StartAt"
+]
 
 # `orders-etl ARGS` run in-process: (exit code, stdout, stderr); the `cli` fixture in tests/e2e.
 Cli = Callable[..., tuple[int, str, str]]

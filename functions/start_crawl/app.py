@@ -32,4 +32,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "started": started,
         "wait_seconds": settings.crawl_poll_interval_seconds,
         "poll_limit": settings.crawl_poll_limit,
+        # The execution's redrive count as this crawl started: Check crawl crawls again after a later redrive.
+        "redrive_count": event.get("redrive_count", 0),
     }

@@ -36,4 +36,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "rows": summary.rows,
         "size_bytes": validated.size_bytes,
         "staged": validated.staged,
+        "version_id": validated.version_id,
     }

@@ -3,7 +3,8 @@
 As on AWS: a FAILED, ABORTED or TIMED_OUT Standard execution resumes at the state that did not finish, with the
 input that state had; the states that succeeded are not run again; the history goes on in the same execution
 (an `ExecutionRedriven` event, then the new events); DescribeExecution reports `redriveCount`, `redriveDate`
-and `redriveStatus` (with `redriveStatusReason` when it is NOT_REDRIVABLE). Not emulated: redriving only the
+and `redriveStatus` (with `redriveStatusReason` when it is NOT_REDRIVABLE); the context object has
+`$$.Execution.RedriveCount` (and `RedriveTime` once redriven). Not emulated: redriving only the
 failed branches of a Parallel or Map state (such executions are reported NOT_REDRIVABLE here), the 14-day
 window and the 1,000 redrives limit.
 """
@@ -28,6 +29,7 @@ from moto.stepfunctions.responses import StepFunctionResponse
 
 _original_history = Execution.to_history_output
 _original_describe = StepFunctionResponse.describe_execution
+_original_environment = ExecutionWorker._get_evaluation_environment
 _REDRIVABLE = (ExecutionStatus.FAILED, ExecutionStatus.ABORTED, ExecutionStatus.TIMED_OUT)
 
 
@@ -40,12 +42,21 @@ def install() -> None:
     StepFunctionResponse.redrive_execution = _redrive_execution_action
     StepFunctionResponse.describe_execution = _describe_execution_action
     Execution.to_history_output = _history_output
+    ExecutionWorker._get_evaluation_environment = _environment_with_redrive_count
 
 
 def uninstall() -> None:
     del StepFunctionResponse.redrive_execution
     StepFunctionResponse.describe_execution = _original_describe
     Execution.to_history_output = _original_history
+    ExecutionWorker._get_evaluation_environment = _original_environment
+
+
+def _environment_with_redrive_count(self: ExecutionWorker) -> Environment:
+    """The context object's `$$.Execution.RedriveCount`, 0 until a redrive, as on AWS (moto's has none)."""
+    env = _original_environment(self)
+    env.states.context_object.context_object_data["Execution"].setdefault("RedriveCount", 0)
+    return env
 
 
 def redrive(execution: Execution) -> datetime.datetime:
@@ -123,6 +134,9 @@ class _ResumingWorker(ExecutionWorker):  # type: ignore[misc]  # moto is untyped
 
     def _get_evaluation_environment(self) -> Environment:
         env = super()._get_evaluation_environment()
+        execution = env.states.context_object.context_object_data["Execution"]
+        execution["RedriveCount"] = self._redrive_count
+        execution["RedriveTime"] = datetime.datetime.now(tz=datetime.UTC).isoformat(timespec="milliseconds")
         env.states.reset(input_value=self._state_input)
         env.event_manager._event_id_gen._next_id = self._prior_event_count + 1
         env.event_history_context = EventHistoryContext(previous_event_id=self._prior_event_count)

@@ -5,8 +5,9 @@ that started before our objects were written may have missed them, so the caller
 The crawler runs in event mode: a crawl lists only the folders named by the S3 events in its queue, and an
 event may reach the queue after a crawl has started even if our write came first. So a crawl is ours only if,
 besides starting after our write, it left every partition we wrote in the table; otherwise STALE again.
-The state machine, not these functions, counts the checks and stops at the poll limit, so the limit holds
-whatever the functions answer.
+The state machine counts the checks; Check crawl raises CrawlFailed, or CrawlPollLimitReached once the count
+reaches the limit, so the execution fails in a Task state: a redrive re-runs that Task, which then sees that the
+execution was redriven since its crawl started (`$$.Execution.RedriveCount` grew) and crawls again.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
+
+from orders_etl.errors import CrawlFailed, CrawlPollLimitReached
 
 CrawlStatus = Literal["RUNNING", "SUCCEEDED", "FAILED", "STALE"]
 _PARTITIONS_PER_CALL = 1000  # BatchGetPartition's limit
@@ -72,6 +75,50 @@ def check_crawl(
                 " has read it)"
             )
     return CrawlCheck(crawler_name, status, message)
+
+
+@dataclass(frozen=True)
+class PollingLoop:
+    """Where the state machine's crawl loop stands when it checks: the checks made so far (this one included), their
+    limit and interval, and the redrive counts when the loop's crawl started and now."""
+
+    checks: int
+    poll_limit: int
+    wait_seconds: int
+    loop_redrive_count: int
+    redrive_count: int
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> PollingLoop | None:
+        """None for a payload without the loop (an execution started before the definition passed it)."""
+        if "checks" not in event:
+            return None
+        fields = ("checks", "poll_limit", "wait_seconds", "loop_redrive_count", "redrive_count")
+        return cls(*(int(event.get(name) or 0) for name in fields))
+
+    @property
+    def redriven(self) -> bool:
+        """The execution was redriven after failing at a check: the crawl that failed, or was awaited too long, is
+        not worth checking again; crawl again."""
+        return self.redrive_count > self.loop_redrive_count
+
+
+def check_crawl_in_loop(
+    glue: Any, crawler_name: str, loop: PollingLoop, *, written_at: datetime, written: WrittenPartitions | None = None
+) -> CrawlCheck:
+    """check_crawl, for the state machine's loop: STALE right after a redrive (crawl again); CrawlFailed for a crawl
+    that failed, CrawlPollLimitReached for one still running at the last check."""
+    if loop.redriven:
+        return CrawlCheck(crawler_name, "STALE", "the execution was redriven: crawling again")
+    check = check_crawl(glue, crawler_name, written_at=written_at, written=written)
+    if check.status == "FAILED":
+        raise CrawlFailed(f"crawler {crawler_name}: {check.message}; once the cause is fixed, redrive the execution")
+    if check.status == "RUNNING" and loop.checks >= loop.poll_limit:
+        raise CrawlPollLimitReached(
+            f"crawler {crawler_name} still running after {loop.checks} checks {loop.wait_seconds} s apart;"
+            " a redrive goes on waiting for it"
+        )
+    return check
 
 
 def missing_partitions(glue: Any, written: WrittenPartitions) -> list[str]:

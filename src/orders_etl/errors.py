@@ -49,6 +49,20 @@ class DataError(OrdersEtlError):
     """The input file is bad; the state machine quarantines it instead of retrying."""
 
 
+class NothingToProcess(OrdersEtlError):
+    """The execution has nothing to do: the version its event announced was deleted before it ran, or the key is a
+    folder marker. The state machines end it SUCCEEDED with this message; nothing is written or moved."""
+
+
+class CrawlFailed(OrdersEtlError):
+    """The crawl that must include our Parquet failed (Glue's message). Raised by the Check crawl task, so the
+    execution fails in a Task state and a redrive, once the cause is fixed, crawls again."""
+
+
+class CrawlPollLimitReached(OrdersEtlError):
+    """The crawl was still running after the poll limit's checks; a redrive goes on checking."""
+
+
 class AwsServiceBusy(OrdersEtlError):
     """An AWS call kept failing with a throttling or passing server error after the SDK's own retries: the state
     machines retry the task later, with backoff and jitter (see orders_etl.aws_errors)."""
@@ -111,6 +125,21 @@ class InvalidOrderFile(DataError):
         return (type(self), (self.source_key, self.problems, self.total_problems))
 
 
+class NotAnOrderFile(DataError):
+    """A key under the raw area whose name is not an order file's (see orders_etl.output_keys.is_order_file)."""
+
+    def __init__(self, source_key: str, accepted: str) -> None:
+        self.source_key = source_key
+        self.accepted = accepted
+        super().__init__(
+            f"{_header_key(source_key)}: not an order file: order file names end in {accepted}, in any case;"
+            " rename it and upload it again"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (NotAnOrderFile, (self.source_key, self.accepted))
+
+
 class FileTooLarge(DataError):
     """The file, or its gunzipped content, is bigger than ``max_bytes``.
 
@@ -146,3 +175,7 @@ def parse_problems(message: str) -> list[Problem]:
         except ValueError:
             continue
     return problems
+
+
+DATA_ERRORS: tuple[str, ...] = tuple(error.__name__ for error in DataError.__subclasses__())
+"""The error names the state machines catch into quarantine (with Lambda's Sandbox.Timedout, after a retry)."""

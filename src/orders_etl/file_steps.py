@@ -20,8 +20,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from orders_etl.engine import FileSummary, FlattenedFile, flatten_order_file, scan_order_file
-from orders_etl.output_keys import validated_summary_key
+from orders_etl.errors import NotAnOrderFile, NothingToProcess
+from orders_etl.output_keys import is_folder_marker, is_order_file, order_file_suffixes, validated_summary_key
 from orders_etl.publishing import (
     PublishResult,
     StagedObjectsGone,
@@ -30,9 +33,9 @@ from orders_etl.publishing import (
     upload_partitions,
     version_staging_prefix,
 )
-from orders_etl.s3_objects import get_object_or_none
+from orders_etl.s3_objects import get_object_or_none, raise_unless_absent
 from orders_etl.settings import PipelineSettings
-from orders_etl.source_files import SourceVersion, download_object, scratch_directory
+from orders_etl.source_files import DownloadedObject, SourceVersion, download_object, scratch_directory
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +45,7 @@ class ValidatedFile:
     size_bytes: int
     summary: FileSummary
     staged: bool  # whether Flatten will find the Parquet staged
+    version_id: str | None  # the version checked: the event's, or the latest when the event named none
 
 
 @dataclass(frozen=True)
@@ -60,16 +64,22 @@ STAGE_FROM_BYTES = 64 * 1024
 
 
 def validate_file(s3: Any, settings: PipelineSettings, bucket: str, key: str, version: SourceVersion) -> ValidatedFile:
-    """Check the file (InvalidOrderFile, FileTooLarge) and, for a known version of a file of STAGE_FROM_BYTES or
-    more, stage its Parquet for Flatten."""
+    """Check the file (InvalidOrderFile, FileTooLarge, NotAnOrderFile; NothingToProcess for a folder marker or a
+    version deleted since its event) and, for a file of STAGE_FROM_BYTES or more whose version is known, stage its
+    Parquet for Flatten."""
+    if is_folder_marker(key):
+        raise NothingToProcess(f"{key} is a folder marker, not a file")
+    if not is_order_file(key):
+        raise NotAnOrderFile(key, order_file_suffixes())
     with scratch_directory() as scratch:
-        local, size = _download(s3, settings, bucket, key, version, scratch)
-        if version.version_id is None or size < STAGE_FROM_BYTES:
+        local, downloaded = _download(s3, settings, bucket, key, version, scratch)
+        read = SourceVersion(downloaded.version_id, version.sequencer)
+        if read.version_id is None or downloaded.size_bytes < STAGE_FROM_BYTES:
             summary = scan_order_file(local, workdir=scratch / "work", **_engine_arguments(settings, key))
-            return ValidatedFile(size, summary, staged=False)
+            return ValidatedFile(downloaded.size_bytes, summary, staged=False, version_id=read.version_id)
         flattened = _flatten(settings, key, local, scratch)
-        _stage(s3, settings, key, version, flattened)
-    return ValidatedFile(size, flattened.summary, staged=True)
+        _stage(s3, settings, key, read, flattened)
+    return ValidatedFile(downloaded.size_bytes, flattened.summary, staged=True, version_id=read.version_id)
 
 
 def flatten_file(
@@ -109,9 +119,15 @@ def _outcome(
 
 def _download(
     s3: Any, settings: PipelineSettings, bucket: str, key: str, version: SourceVersion, scratch: Path
-) -> tuple[Path, int]:
+) -> tuple[Path, DownloadedObject]:
+    """The file in scratch space; NothingToProcess when that version (or, none named, the key) no longer exists."""
     local = scratch / "input"
-    return local, download_object(s3, bucket, key, local, max_bytes=settings.max_file_bytes, version=version)
+    try:
+        return local, download_object(s3, bucket, key, local, max_bytes=settings.max_file_bytes, version=version)
+    except ClientError as error:
+        raise_unless_absent(s3, bucket, key, error, version.version_id)
+    what = f"version {version.version_id} of {key}" if version.version_id else key
+    raise NothingToProcess(f"{what} was deleted before this execution read it: nothing to do")
 
 
 def _flatten(settings: PipelineSettings, key: str, local: Path, scratch: Path) -> FlattenedFile:

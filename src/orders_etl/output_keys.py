@@ -9,18 +9,29 @@ import hashlib
 import re
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-# The keys the pipeline's EventBridge rule starts an execution for (template.yaml: wildcards, case-sensitive);
-# a backfill skips the others, as the rule does.
-RULE_SUFFIXES = (".json", ".jsonl", ".gz")
+# What an order file's name ends with, in any case (the content decides the format: gzip by its magic bytes, a JSON
+# array or JSON Lines by its first character). The EventBridge rule starts an execution for every key under the
+# raw area; Validate quarantines any other file with a report naming these (never a silent skip).
+ORDER_FILE_SUFFIXES = (".json", ".jsonl", ".gz")
 # What an output name drops from the source key (longest first: orders.json.gz -> orders).
-_ORDER_FILE_SUFFIXES = (".json.gz", ".jsonl.gz", *RULE_SUFFIXES)
+_NAME_SUFFIXES = (".json.gz", ".jsonl.gz", *ORDER_FILE_SUFFIXES)
 _MAX_SLUG = 100
 MAX_KEY_BYTES = 1024  # S3's limit, in bytes of UTF-8
 
 
 def is_order_file(key: str) -> bool:
-    """True for a key the per-file pipeline's rule accepts (folder markers and other files are not)."""
-    return key.endswith(RULE_SUFFIXES)
+    """True for a key named like an order file (`orders.JSON` too); folder markers and other files are not."""
+    return key.lower().endswith(ORDER_FILE_SUFFIXES)
+
+
+def is_folder_marker(key: str) -> bool:
+    """A key ending in `/`: the empty object a console's "Create folder" writes. Nothing to process."""
+    return key.endswith("/")
+
+
+def order_file_suffixes() -> str:
+    """The accepted suffixes in words, for messages."""
+    return ", ".join(ORDER_FILE_SUFFIXES[:-1]) + f" or {ORDER_FILE_SUFFIXES[-1]}"
 
 
 def relative_to(prefix: str, key: str) -> str:
@@ -31,7 +42,7 @@ def relative_to(prefix: str, key: str) -> str:
 def output_name(source_key: str, raw_prefix: str) -> str:
     """A readable, collision-free file stem: slug of the path below raw/ plus a hash of the full key."""
     relative = relative_to(raw_prefix, source_key)
-    for suffix in _ORDER_FILE_SUFFIXES:
+    for suffix in _NAME_SUFFIXES:
         if relative.lower().endswith(suffix):
             relative = relative[: -len(suffix)]
             break

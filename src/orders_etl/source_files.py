@@ -67,29 +67,38 @@ class SourceVersion:
         return {"VersionId": self.version_id} if self.version_id else {}
 
 
+@dataclass(frozen=True)
+class DownloadedObject:
+    size_bytes: int
+    version_id: str | None  # the version read (None in a bucket that never had versioning)
+
+
 def download_object(
     s3: Any, bucket: str, key: str, target: Path, *, max_bytes: int, version: SourceVersion | None = None
-) -> int:
-    """Stream the object (that version) to `target`; FileTooLarge before downloading anything over `max_bytes`.
+) -> DownloadedObject:
+    """Stream the object (that version, else the latest) to `target`; FileTooLarge before downloading anything over
+    `max_bytes`.
 
     One GetObject: its size is checked before its body is read. (A HeadObject first would cost a request, and a
     denied HEAD is a bare 403; a denied GET names the action and the resource.)
     """
     version = version or SourceVersion()
     response = s3.get_object(Bucket=bucket, Key=key, **version.version_arguments())
-    size = int(response["ContentLength"])
-    if size > max_bytes:
+    downloaded = DownloadedObject(int(response["ContentLength"]), response.get("VersionId"))
+    if downloaded.size_bytes > max_bytes:
         response["Body"].close()
-        raise FileTooLarge(key, size, max_bytes)
+        raise FileTooLarge(key, downloaded.size_bytes, max_bytes)
+    # The same version on every attempt: the one read first, even when no version was asked for.
+    arguments = {"VersionId": downloaded.version_id} if downloaded.version_id else version.version_arguments()
     for _ in range(_DOWNLOAD_ATTEMPTS - 1):
         try:
             _write_body(response["Body"], target)
-            return size
+            return downloaded
         except _STREAM_ERRORS:
             # The connection broke mid-body: read the same object again (If-Match: not a newer upload of the key).
-            response = s3.get_object(Bucket=bucket, Key=key, IfMatch=response["ETag"], **version.version_arguments())
+            response = s3.get_object(Bucket=bucket, Key=key, IfMatch=response["ETag"], **arguments)
     _write_body(response["Body"], target)
-    return size
+    return downloaded
 
 
 def _write_body(body: Any, target: Path) -> None:

@@ -15,11 +15,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from orders_etl.errors import DATA_ERRORS
 from orders_etl.quarantine import TIMED_OUT
 from orders_etl_cli.execution_search import ExecutionRow
-
-DATA_ERRORS = ("InvalidOrderFile", "FileTooLarge")
-
 
 @dataclass
 class RedriveSummary:

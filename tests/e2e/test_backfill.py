@@ -50,7 +50,7 @@ def test_a_backfill_publishes_every_good_file_quarantines_the_bad_and_crawls_onc
     # THEN it succeeded and says what it did, with progress in files
     assert code == 0, out + err
     assert "16 / 16 files processed (100 %), 0 failed" in out
-    assert "16 files, 12 published (48 rows), 2 quarantined, 2 skipped, 0 gone, 0 failed" in out
+    assert "16 files, 12 published (48 rows), 3 quarantined, 1 skipped, 0 gone, 0 failed" in out
     # AND every good row is in the table once, after exactly one crawl
     assert stack.query("SELECT count(*), count(DISTINCT order_id || product_id) FROM orders") == [(48, 48)]
     assert crawls(stack) == 1
@@ -60,13 +60,19 @@ def test_a_backfill_publishes_every_good_file_quarantines_the_bad_and_crawls_onc
         "quarantine/2025/bad-1.json.error.json",
         "quarantine/2025/bad-2.json",
         "quarantine/2025/bad-2.json.error.json",
+        "quarantine/2025/readme.txt",
+        "quarantine/2025/readme.txt.error.json",
     ]
     report = json.loads(stack.get("quarantine/2025/bad-2.json.error.json"))
     assert report["error_type"] == "InvalidOrderFile" and report["source_key"] == "raw/2025/bad-2.json"
     # AND the summary object lists them; the state output stays small
     [execution] = backfill_executions(stack)
     summary = json.loads(stack.get(f"reports/backfills/{execution['name']}/summary.json"))
-    assert sorted(f["key"] for f in summary["quarantined_files"]) == ["raw/2025/bad-1.json", "raw/2025/bad-2.json"]
+    assert sorted(f["key"] for f in summary["quarantined_files"]) == [
+        "raw/2025/bad-1.json",
+        "raw/2025/bad-2.json",
+        "raw/2025/readme.txt",
+    ]
     output = stack.client("stepfunctions").describe_execution(executionArn=execution["executionArn"])["output"]
     assert len(output) < 4096
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from embedded_aws.faults import FaultInjector
 from orders_etl_cli.executions import history, timeline
-from support import Cli, Stack, order, product
+from support import FIRST_STATE, Cli, Stack, order, product
 
 BODY = json.dumps(
     [order("S-1", "2025-10-01T10:00:00Z", product("P", 1, 2)), order("S-2", "2025-10-02", product("Q", 2, 1))]
@@ -46,7 +46,7 @@ def test_a_validate_that_times_out_twice_quarantines_the_file_with_a_report_nami
     described = stack.describe(execution)
     assert (described["status"], described["error"]) == ("FAILED", "Sandbox.Timedout")
     assert "Task timed out after 30.00 seconds" in described["cause"]
-    assert stack.states(execution) == ["Validate order file", "Quarantine the file", "Reject the file"]
+    assert stack.states(execution) == [FIRST_STATE, "Validate order file", "Quarantine the file", "Reject the file"]
     assert attempts(stack, execution, "Validate order file") == (2, 2)
     assert stack.keys("raw/") == [] and stack.keys("parquet_files/") == []
     assert stack.get("quarantine/slow/a.json") == BODY

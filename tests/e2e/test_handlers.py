@@ -38,7 +38,9 @@ def test_validate_returns_counts_or_raises_the_data_error(stack: Stack) -> None:
     # WHEN validating a good file THEN counts come back
     result, error = invoke(stack, "ValidateOrderFileFunction", {"bucket": stack.bucket, "key": "raw/h/good.json"})
     assert error is None
-    assert result == {"orders": 2, "rows": 1, "size_bytes": len(GOOD), "staged": False}  # no version: no hand-off
+    # (no version asked for: no hand-off, and the version read comes back to be recorded)
+    latest = stack.client("s3").head_object(Bucket=stack.bucket, Key="raw/h/good.json")["VersionId"]
+    assert result == {"orders": 2, "rows": 1, "size_bytes": len(GOOD), "staged": False, "version_id": latest}
     # WHEN validating a bad file THEN the function error is InvalidOrderFile with positions
     result, error = invoke(stack, "ValidateOrderFileFunction", {"bucket": stack.bucket, "key": "raw/h/bad.json"})
     assert error is not None
@@ -171,5 +173,11 @@ def test_quarantine_is_idempotent_and_refuses_to_invent_a_file(stack: Stack) -> 
 def test_start_crawl_starts_then_joins_the_running_crawl(stack: Stack) -> None:
     first, _ = invoke(stack, "StartCrawlFunction", {})
     second, _ = invoke(stack, "StartCrawlFunction", {})
-    assert first == {"crawler": "etl_serverless_parquet", "started": True, "wait_seconds": 30, "poll_limit": 40}
+    assert first == {
+        "crawler": "etl_serverless_parquet",
+        "started": True,
+        "wait_seconds": 30,
+        "poll_limit": 40,
+        "redrive_count": 0,
+    }
     assert second["started"] is False

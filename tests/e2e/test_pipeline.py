@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from orders_etl_cli.executions import wait_for_executions
-from support import Stack, order, product
+from support import FIRST_STATE, Stack, order, product
 
 HAPPY_STATES = [
+    FIRST_STATE,
     "Validate order file",
     "Flatten to Parquet",
     "Start crawl",
@@ -45,8 +46,15 @@ def test_good_file_gives_exactly_its_rows_in_a_partitioned_table(stack: Stack) -
     assert states[: len(HAPPY_STATES)] == HAPPY_STATES
     assert states[-1] == "Table updated"
     output = json.loads(stack.describe(execution)["output"])
-    # (too small for Validate to stage its Parquet: Flatten reads it again)
-    assert output["validation"] == {"orders": 3, "rows": 3, "size_bytes": len(body), "staged": False}
+    # (too small for Validate to stage its Parquet: Flatten reads it again; the version the event named)
+    latest = stack.client("s3").head_object(Bucket=stack.bucket, Key="raw/shop/march.json")["VersionId"]
+    assert output["validation"] == {
+        "orders": 3,
+        "rows": 3,
+        "size_bytes": len(body),
+        "staged": False,
+        "version_id": latest,
+    }
     assert output["flatten"]["orders_without_products"] == 1
     # AND the table holds exactly one row per product, typed, in the partition of the UTC order date
     rows = stack.query(
@@ -90,7 +98,7 @@ def test_bad_file_is_quarantined_with_a_report_and_the_execution_fails_with_the_
     assert execution["status"] == "FAILED"
     assert description["error"] == "InvalidOrderFile"
     assert "$[1].products[0].price" in description["cause"]
-    assert stack.states(execution) == ["Validate order file", "Quarantine the file", "Reject the file"]
+    assert stack.states(execution) == [FIRST_STATE, "Validate order file", "Quarantine the file", "Reject the file"]
     # AND the file moved to quarantine/ unchanged, with a report beside it; nothing was written to the table
     assert stack.keys("raw/") == []
     assert stack.keys("quarantine/") == ["quarantine/bad/orders.json", "quarantine/bad/orders.json.error.json"]
@@ -188,7 +196,7 @@ def test_a_system_error_fails_the_execution_at_that_state_and_keeps_the_raw_file
     description = stack.describe(execution)
     assert execution["status"] == "FAILED"
     assert description["error"] == "ConnectionResetError"
-    assert stack.states(execution) == ["Validate order file", "Flatten to Parquet"]
+    assert stack.states(execution) == [FIRST_STATE, "Validate order file", "Flatten to Parquet"]
     assert stack.keys("raw/") == ["raw/sys/error.json"]
     assert stack.keys("quarantine/") == []
     assert stack.keys("parquet_files/") == []

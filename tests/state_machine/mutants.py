@@ -32,8 +32,24 @@ def mutations() -> dict[str, Mutation]:
     found["stop retrying throttling in validate"] = lambda s: retry(s, TASKS[0])["ErrorEquals"].remove(
         "Lambda.TooManyRequestsException"
     )
-    found["stop catching FileTooLarge in validate"] = lambda s: s[TASKS[0]]["Catch"][0]["ErrorEquals"].remove(
-        "FileTooLarge"
+    catch = lambda s, t, error: next(c for c in s[t]["Catch"] if error in c["ErrorEquals"])  # noqa: E731
+    found["stop catching FileTooLarge in validate"] = lambda s: catch(s, TASKS[0], "FileTooLarge")[
+        "ErrorEquals"
+    ].remove("FileTooLarge")
+    found["stop catching NotAnOrderFile in validate"] = lambda s: catch(s, TASKS[0], "NotAnOrderFile")[
+        "ErrorEquals"
+    ].remove("NotAnOrderFile")
+    found["a deleted version fails validate"] = lambda s: s[TASKS[0]]["Catch"].remove(
+        catch(s, TASKS[0], "NothingToProcess")
+    )
+    found["flatten reads the event's version, not the one validate read"] = lambda s: s[TASKS[1]]["Parameters"][
+        "Payload"
+    ].update({"version_id.$": "$.detail.object.version-id"})
+    found["an event without a version fails"] = lambda s: s["Event names its version?"].update(
+        Default="Validate order file"
+    )
+    found["the check is not told of redrives"] = lambda s: s["Check crawl"]["Parameters"]["Payload"].pop(
+        "redrive_count.$"
     )
     found["retry data errors in validate"] = lambda s: retry(s, TASKS[0])["ErrorEquals"].append("InvalidOrderFile")
     found["one attempt fewer in flatten"] = lambda s: retry(s, TASKS[1]).update(MaxAttempts=5)
@@ -46,7 +62,9 @@ def mutations() -> dict[str, Mutation]:
         Catch=[c for c in s[TASKS[0]]["Catch"] if c["ErrorEquals"] != ["Sandbox.Timedout"]]
     )
     found["never crawl again after a stale crawl"] = lambda s: s["Crawl finished?"]["Choices"].pop(1)
-    found["no poll limit"] = lambda s: s["Crawl finished?"]["Choices"].pop(3)
+    found["the check is not told the poll limit"] = lambda s: s["Check crawl"]["Parameters"]["Payload"].pop(
+        "poll_limit.$"
+    )
     return found
 
 

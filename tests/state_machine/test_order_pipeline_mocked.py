@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from embedded_aws.cfn_template import load_template
+from orders_etl.errors import DATA_ERRORS
 from orders_etl_cli.executions import StateRun, history, timeline
 from state_machine.engines import DEFINITION, MOCK_CONFIG, PROJECT_ROOT, Engine, definition_placeholders
 
 EVENT = json.loads((PROJECT_ROOT / "events" / "s3_object_created.json").read_text(encoding="utf-8"))
-PROCESS = ["Validate order file", "Flatten to Parquet"]
+FIRST = "Event names its version?"
+PROCESS = [FIRST, "Validate order file", "Flatten to Parquet"]
 ONE_CHECK = ["Wait for the crawl", "Count the check", "Check crawl", "Crawl finished?"]
 TASKS = ("Validate order file", "Flatten to Parquet", "Start crawl", "Check crawl", "Quarantine the file")
 # The Lambda Retry block's backoff: 2 s doubling, capped at 60 s (the cap applies from the 6th retry on).
@@ -26,9 +28,9 @@ LAMBDA_BACKOFF = [2, 4, 8, 16, 32, 60]
 class Run:
     """One finished execution: its description and its states in the order they ran."""
 
-    def __init__(self, engine: Engine, test_case: str) -> None:
+    def __init__(self, engine: Engine, test_case: str, execution_input: dict[str, Any] = EVENT) -> None:
         self.engine = engine
-        self.description = engine.run(engine.state_machine(), test_case, EVENT)
+        self.description = engine.run(engine.state_machine(), test_case, execution_input)
         self.events = history(engine.sfn, self.description["executionArn"])
         self.states = timeline(self.events)
 
@@ -104,12 +106,14 @@ def test_happy_path_validates_flattens_and_waits_for_the_crawl(engine: Engine) -
     run.assert_each_task_ran_once()
     # AND the output keeps what each step reported (small: counts and keys, never data)
     output = run.output()
-    assert output["validation"] == {"orders": 3, "rows": 4, "size_bytes": 1210, "staged": True}
+    version_id = EVENT["detail"]["object"]["version-id"]
+    validated = {"orders": 3, "rows": 4, "size_bytes": 1210, "staged": True, "version_id": version_id}
+    assert output["validation"] == validated
     assert output["flatten"]["partitions"] == 2
     assert output["crawl"]["checks"] == {"count": 2}
     assert output["crawl"]["check"]["status"] == "SUCCEEDED"
-    # AND validate and flatten were sent the object of the event: bucket, key, version and sequencer; flatten also
-    # whether validate staged the file's Parquet
+    # AND validate and flatten were sent the object of the event: bucket, key, version and sequencer; flatten the
+    # version validate read (the same) and whether validate staged the file's Parquet
     detail = EVENT["detail"]
     expected_payload = {
         "bucket": detail["bucket"]["name"],
@@ -156,7 +160,7 @@ def test_invalid_file_is_quarantined_and_the_execution_fails_with_the_data_error
     thrown = mocked("InvalidFileQuarantined", "Validate order file", 0)["Throw"]
 
     # THEN the data error is not retried, the file is quarantined, and the execution ends in the Fail state
-    assert run.path == ["Validate order file", "Quarantine the file", "Reject the file"]
+    assert run.path == [FIRST, "Validate order file", "Quarantine the file", "Reject the file"]
     (validate,) = run.visits("Validate order file")
     assert (validate.attempts, validate.failures) == (1, 1)
     assert run.description["status"] == "FAILED"
@@ -189,26 +193,86 @@ def test_crawler_already_running_is_joined_then_crawled_again(engine: Engine) ->
     assert run.output()["crawl"]["checks"] == {"count": 1}
 
 
-def test_failed_crawl_fails_the_execution_with_glue_s_message(engine: Engine) -> None:
+def test_failed_crawl_fails_the_execution_in_the_check_task_where_a_redrive_resumes(engine: Engine) -> None:
+    # GIVEN Check crawl raises CrawlFailed with Glue's message
     run = Run(engine, "CrawlerFailed")
-    message = mocked("CrawlerFailed", "Check crawl", 0)["Return"]["Payload"]["message"]
+    thrown = mocked("CrawlerFailed", "Check crawl", 0)["Throw"]
 
+    # THEN the execution fails in that Task state (not a Fail state: a redrive re-runs the check), not retried
     assert run.description["status"] == "FAILED"
-    assert (run.description["error"], run.description["cause"]) == ("CrawlFailed", message)
-    assert run.path == [*PROCESS, "Start crawl", *ONE_CHECK, "Crawl failed"]
+    assert (run.description["error"], run.description["cause"]) == ("CrawlFailed", thrown["Cause"])
+    assert run.path == [*PROCESS, "Start crawl", *ONE_CHECK[:-1]]
+    (check,) = run.visits("Check crawl")
+    assert (check.attempts, check.failures) == (1, 1)
+    # AND the check was told where the loop stands, with the redrive counts it compares to crawl again
+    (sent,) = run.task_parameters("Check crawl")
+    assert {k: sent["Payload"][k] for k in ("checks", "loop_redrive_count", "redrive_count")} == {
+        "checks": 1,
+        "loop_redrive_count": 0,
+        "redrive_count": 0,
+    }
+    assert run.task_parameters("Start crawl")[0]["Payload"] == {"redrive_count": 0}
 
 
-def test_crawl_that_never_finishes_fails_at_the_poll_limit_not_later(engine: Engine) -> None:
-    # GIVEN a poll limit of 3 (from Start crawl) and a crawler that reports RUNNING for as long as it is asked
+def test_crawl_that_never_finishes_fails_at_the_poll_limit_in_the_check_task(engine: Engine) -> None:
+    # GIVEN a poll limit of 3 (from Start crawl) and a check that reports RUNNING, then raises at the third check
     run = Run(engine, "CrawlerPollLimit")
     limit = mocked("CrawlerPollLimit", "Start crawl", 0)["Return"]["Payload"]["poll_limit"]
 
-    # THEN the execution fails right after the third check, saying why
+    # THEN the execution fails in the third check, saying why
     assert run.description["status"] == "FAILED"
     assert run.description["error"] == "CrawlPollLimitReached"
-    assert run.description["cause"] == f"crawler etl_serverless_parquet still running after {limit} checks 1 s apart"
+    assert run.description["cause"] == mocked("CrawlerPollLimit", "Check crawl", 2)["Throw"]["Cause"]
     assert len(run.visits("Check crawl")) == limit == 3
-    assert run.path == [*PROCESS, "Start crawl", *ONE_CHECK * limit, "Describe the timeout", "Crawl took too long"]
+    assert run.path == [*PROCESS, "Start crawl", *ONE_CHECK * (limit - 1), *ONE_CHECK[:-1]]
+    # AND each check was sent the count the definition keeps and the limit
+    sent = [p["Payload"] for p in run.task_parameters("Check crawl")]
+    assert [(p["checks"], p["poll_limit"]) for p in sent] == [(1, limit), (2, limit), (3, limit)]
+
+
+def test_a_version_deleted_before_validate_ends_succeeded_with_nothing_to_do(engine: Engine) -> None:
+    # GIVEN validate finds the event's version gone (NothingToProcess)
+    run = Run(engine, "VersionDeletedBeforeValidate")
+    thrown = mocked("VersionDeletedBeforeValidate", "Validate order file", 0)["Throw"]
+
+    # THEN the execution succeeds at once, nothing quarantined or crawled, and its output says why
+    assert run.description["status"] == "SUCCEEDED"
+    assert run.path == [FIRST, "Validate order file", "Nothing to do"]
+    assert run.output()["nothing_to_do"] == {"Error": "NothingToProcess", "Cause": thrown["Cause"]}
+
+
+def test_a_version_deleted_before_flatten_ends_succeeded_with_nothing_to_do(engine: Engine) -> None:
+    run = Run(engine, "VersionDeletedBeforeFlatten")
+
+    assert run.description["status"] == "SUCCEEDED"
+    assert run.path == [*PROCESS, "Nothing to do"]
+    assert run.output()["nothing_to_do"]["Error"] == "NothingToProcess"
+
+
+def test_a_file_not_named_like_an_order_file_is_quarantined(engine: Engine) -> None:
+    run = Run(engine, "NotAnOrderFileQuarantined")
+    thrown = mocked("NotAnOrderFileQuarantined", "Validate order file", 0)["Throw"]
+
+    assert run.path == [FIRST, "Validate order file", "Quarantine the file", "Reject the file"]
+    assert (run.description["status"], run.description["error"]) == ("FAILED", "NotAnOrderFile")
+    assert run.description["cause"] == thrown["Cause"]
+
+
+def test_an_event_without_version_or_sequencer_reads_the_latest_version_and_records_it(engine: Engine) -> None:
+    # GIVEN an event that names no version and no sequencer (an unversioned bucket, a hand-made event)
+    detail = EVENT["detail"]
+    event = {**EVENT, "detail": {**detail, "object": {"key": detail["object"]["key"], "size": 1411}}}
+    run = Run(engine, "HappyPath", event)
+
+    # THEN the pipeline runs as usual, validate asked for the latest version (null), and flatten got the
+    # version validate read
+    assert run.description["status"] == "SUCCEEDED"
+    assert run.path[:3] == [FIRST, "Read the latest version", "Validate order file"]
+    validate_payload = run.task_parameters("Validate order file")[0]["Payload"]
+    assert (validate_payload["version_id"], validate_payload["sequencer"]) == (None, None)
+    flatten_payload = run.task_parameters("Flatten to Parquet")[0]["Payload"]
+    version_read = mocked("HappyPath", "Validate order file", 0)["Return"]["Payload"]["version_id"]
+    assert (flatten_payload["version_id"], flatten_payload["sequencer"]) == (version_read, None)
 
 
 def test_the_tests_fill_exactly_the_substitutions_the_template_provides() -> None:
@@ -252,6 +316,9 @@ def test_every_lambda_task_has_the_same_retry_and_catch_policy() -> None:
     assert all(s["Retry"] == lambda_tasks["Validate order file"]["Retry"] for s in lambda_tasks.values())
     assert states["Validate order file"]["Catch"] == states["Flatten to Parquet"]["Catch"]
     assert all("Catch" not in lambda_tasks[name] for name in ("Start crawl", "Check crawl", "Quarantine the file"))
+    # AND the errors caught into quarantine are exactly the package's data errors (with Lambda's timeout)
+    caught = [set(c["ErrorEquals"]) for c in states["Validate order file"]["Catch"]]
+    assert caught == [{"NothingToProcess"}, set(DATA_ERRORS), {"Sandbox.Timedout"}]
 
 
 # The Retry entry for Lambda's timeout: one more attempt after 2 s (no jitter), then the Catch (validate, flatten)
@@ -265,7 +332,7 @@ def test_validate_that_times_out_twice_quarantines_the_file_with_the_timeout_as_
     thrown = mocked("ValidateTimesOutTwice", "Validate order file", 1)["Throw"]
 
     # THEN the timeout is retried once, then caught: the file is quarantined and the execution fails with it
-    assert run.path == ["Validate order file", "Quarantine the file", "Reject the file"]
+    assert run.path == [FIRST, "Validate order file", "Quarantine the file", "Reject the file"]
     (validate,) = run.visits("Validate order file")
     assert (validate.attempts, validate.failures) == (2, 2)
     run.assert_backoff("Validate order file", TIMEOUT_BACKOFF)
@@ -297,6 +364,6 @@ def test_quarantine_that_times_out_twice_fails_in_place_for_a_redrive(engine: En
     # THEN the execution fails at the quarantine step with the timeout (no Catch there): a redrive resumes it
     assert run.description["status"] == "FAILED"
     assert (run.description["error"], run.description["cause"]) == ("Sandbox.Timedout", thrown["Cause"])
-    assert run.path == ["Validate order file", "Quarantine the file"]
+    assert run.path == [FIRST, "Validate order file", "Quarantine the file"]
     (quarantine,) = run.visits("Quarantine the file")
     assert (quarantine.attempts, quarantine.failures) == (2, 2)

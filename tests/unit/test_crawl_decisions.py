@@ -8,7 +8,16 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from orders_etl.crawl import WrittenPartitions, check_crawl, parse_timestamp, start_crawl, table_name
+from orders_etl.crawl import (
+    PollingLoop,
+    WrittenPartitions,
+    check_crawl,
+    check_crawl_in_loop,
+    parse_timestamp,
+    start_crawl,
+    table_name,
+)
+from orders_etl.errors import CrawlFailed, CrawlPollLimitReached
 
 WRITTEN_AT = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -152,3 +161,40 @@ def test_partitions_are_looked_up_a_thousand_at_a_time() -> None:
 def test_the_table_is_named_after_the_parquet_prefix_last_folder() -> None:
     assert table_name("parquet_files/orders/") == "orders"
     assert table_name("Tables/Orders") == "orders"
+
+
+def loop(checks: int = 1, limit: int = 3, *, started_at_redrive: int = 0, redrives: int = 0) -> PollingLoop:
+    return PollingLoop(checks, limit, 60, started_at_redrive, redrives)
+
+
+def test_in_the_loop_a_failed_crawl_raises_with_glue_s_message_and_what_to_do() -> None:
+    glue = FakeGlue(crawler("READY", "FAILED", ErrorMessage="Access Denied"))
+    with pytest.raises(CrawlFailed, match=r"^crawler c: crawl failed: Access Denied; once the cause is fixed, redrive"):
+        check_crawl_in_loop(glue, "c", loop(), written_at=WRITTEN_AT)
+
+
+def test_in_the_loop_a_crawl_still_running_raises_at_the_limit_not_before() -> None:
+    glue = FakeGlue(crawler("RUNNING"))
+    assert check_crawl_in_loop(glue, "c", loop(checks=2), written_at=WRITTEN_AT).status == "RUNNING"
+    with pytest.raises(CrawlPollLimitReached, match="still running after 3 checks 60 s apart"):
+        check_crawl_in_loop(glue, "c", loop(checks=3), written_at=WRITTEN_AT)
+    # A crawl that finished at the last check is not a timeout
+    done = FakeGlue(crawler("READY", "SUCCEEDED"))
+    assert check_crawl_in_loop(done, "c", loop(checks=3), written_at=WRITTEN_AT).status == "SUCCEEDED"
+
+
+def test_after_a_redrive_the_loop_crawls_again_without_looking_at_the_failed_crawl() -> None:
+    # GIVEN the execution failed at a check of a crawl that started before any redrive, then was redriven
+    glue = FakeGlue(crawler("READY", "FAILED", ErrorMessage="Access Denied"))
+    # WHEN the redriven check runs THEN it answers STALE: the state machine starts a crawl
+    check = check_crawl_in_loop(glue, "c", loop(checks=3, redrives=1), written_at=WRITTEN_AT)
+    assert check.status == "STALE" and "redriven" in check.message
+    # AND a loop started after that redrive checks as usual
+    with pytest.raises(CrawlFailed):
+        check_crawl_in_loop(glue, "c", loop(started_at_redrive=1, redrives=1), written_at=WRITTEN_AT)
+
+
+def test_the_loop_comes_from_the_check_payload_and_older_payloads_have_none() -> None:
+    event = {"checks": 2, "poll_limit": 5, "wait_seconds": 30, "loop_redrive_count": 1, "redrive_count": 2}
+    assert PollingLoop.from_event(event) == PollingLoop(2, 5, 30, 1, 2)
+    assert PollingLoop.from_event({"written_at": "2025-01-01T00:00:00Z"}) is None

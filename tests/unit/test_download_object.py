@@ -48,9 +48,9 @@ def test_a_version_is_fetched_with_one_get_and_streamed_in_chunks(s3: tuple[Any,
         "get_object", object_response(stream, len(DATA)), {"Bucket": BUCKET, "Key": KEY, "VersionId": "v1"}
     )
     # WHEN it is downloaded
-    size = download_object(client, BUCKET, KEY, tmp_path / "input", max_bytes=len(DATA), version=SourceVersion("v1"))
+    got = download_object(client, BUCKET, KEY, tmp_path / "input", max_bytes=len(DATA), version=SourceVersion("v1"))
     # THEN that one GET wrote it whole, read a bounded chunk at a time (never the whole body at once)
-    assert size == len(DATA)
+    assert got.size_bytes == len(DATA)
     assert (tmp_path / "input").read_bytes() == DATA
     assert stream.reads and all(read is not None and 0 < read <= 1024 * 1024 for read in stream.reads)
 
@@ -103,5 +103,21 @@ def test_a_connection_lost_mid_body_reads_the_same_object_again(
         {"Bucket": BUCKET, "Key": KEY, "IfMatch": '"etag-1"'},
     )
     # WHEN it is downloaded THEN the object is read again, only if unchanged, and the file holds it once
-    assert download_object(client, BUCKET, KEY, tmp_path / "input", max_bytes=len(DATA)) == len(DATA)
+    assert download_object(client, BUCKET, KEY, tmp_path / "input", max_bytes=len(DATA)).size_bytes == len(DATA)
     assert (tmp_path / "input").read_bytes() == DATA
+
+
+def test_without_a_version_the_latest_is_read_and_its_version_kept_for_a_second_read(
+    s3: tuple[Any, Stubber], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, stubber = s3
+    monkeypatch.setattr(source_files, "_CHUNK_BYTES", 64 * 1024)
+    # GIVEN no version asked for, the latest is v7, and its first response breaks mid-body
+    first = object_response(RecordingStream(DATA, break_after=1024 * 1024), len(DATA)) | {"VersionId": "v7"}
+    stubber.add_response("get_object", first, {"Bucket": BUCKET, "Key": KEY})
+    second = object_response(RecordingStream(DATA), len(DATA)) | {"VersionId": "v7"}
+    stubber.add_response("get_object", second, {"Bucket": BUCKET, "Key": KEY, "IfMatch": '"etag-1"', "VersionId": "v7"})
+    # WHEN it is downloaded THEN v7 is read again (not a newer upload) and reported as the version read
+    got = download_object(client, BUCKET, KEY, tmp_path / "input", max_bytes=len(DATA))
+    assert (got.size_bytes, got.version_id) == (len(DATA), "v7")
+    stubber.assert_no_pending_responses()

@@ -63,9 +63,10 @@ def test_quarantine_key_is_shortened_to_fit_s3s_limit_and_stays_distinct(charact
         ("raw/2025/orders.gz", True),
         ("raw/2025/", False),  # a folder marker
         ("raw/2025/readme.txt", False),
-        ("raw/2025/orders.JSON", False),  # the rule's wildcards are case-sensitive
+        ("raw/2025/orders.JSON", True),  # any case: a team's tool may well write upper-case names
+        ("raw/2025/Orders.Json.GZ", True),
         ("raw/2025/orders.json.bak", False),
     ],
 )
-def test_a_backfill_takes_the_keys_the_pipelines_rule_takes(key: str, expected: bool) -> None:
+def test_an_order_file_is_named_like_one_in_any_case(key: str, expected: bool) -> None:
     assert is_order_file(key) is expected
