@@ -12,6 +12,7 @@ the injector rereads the file when it changed and writes the remaining counts ba
 from __future__ import annotations
 
 import json
+import math
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -34,17 +35,34 @@ def delay_of(error: str) -> float | None:
     return float(error.removeprefix(SLEEP)) if error.startswith(SLEEP) else None
 
 
+def names_function(target: str, function_name: str) -> bool:
+    """Whether a fault's target (a function name, or a part of one) applies to calls of `function_name`."""
+    return target in function_name
+
+
 def parse_fault(text: str) -> tuple[str, str, int | None]:
     """`FUNCTION=ERROR[:COUNT]` or `FUNCTION=sleep=SECONDS[:COUNT]` -> (function, error, count or None for "until
     cleared")."""
     function, equals, error_and_count = text.partition("=")
-    error, _, count = error_and_count.partition(":")
-    if not (function and equals and error) or (count and not count.isdigit()) or not _valid_delay(error):
+    error, colon, count = error_and_count.partition(":")
+    problem = _problem(bool(function and equals and error), colon, count, error)
+    if problem is not None:
         raise ValueError(
-            f"{text!r}: expected FUNCTION_OR_STATE=ERROR[:COUNT] or FUNCTION_OR_STATE=sleep=SECONDS[:COUNT], "
+            f"{text!r}: {problem}expected FUNCTION_OR_STATE=ERROR[:COUNT] or FUNCTION_OR_STATE=sleep=SECONDS[:COUNT], "
             "e.g. FlattenOrders=ConnectionError:3 or 'Validate order file=sleep=1000'"
         )
     return function, error, int(count) if count else None
+
+
+def _problem(has_parts: bool, colon: str, count: str, error: str) -> str | None:
+    """What is wrong with a fault's parts ("" when it is not of the form at all), None when nothing is."""
+    if not has_parts:
+        return ""
+    if colon and not (count.isdigit() and int(count) >= 1):
+        return f"COUNT must be a whole number of calls, at least 1 (got {count!r}); "
+    if not _valid_delay(error):
+        return f"SECONDS must be a number of at least 0 (got {error.removeprefix(SLEEP)!r}); "
+    return None
 
 
 def _valid_delay(error: str) -> bool:
@@ -52,7 +70,7 @@ def _valid_delay(error: str) -> bool:
         delay = delay_of(error)
     except ValueError:
         return False
-    return delay is None or delay >= 0
+    return delay is None or (math.isfinite(delay) and delay >= 0)
 
 
 def read_fault_file(path: Path) -> list[dict[str, Any]]:
@@ -97,7 +115,7 @@ class FaultInjector:
     def _before_invoke(self, function_name: str, event: Any) -> None:
         with self._lock:
             self._read_control_file()
-            fault = next((f for f in self._faults if f.function in function_name), None)
+            fault = next((f for f in self._faults if names_function(f.function, function_name)), None)
             if fault is None:
                 return
             if fault.remaining is not None:

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from orders_etl.quarantine import error_message
-from orders_etl_cli.arguments import positive_int
+from orders_etl_cli.arguments import COUNT, PERCENTAGE, POSITIVE
 from orders_etl_cli.failures import CommandError
-from orders_etl_cli.stack import StackContext, load_stack
+from orders_etl_cli.progress import ProgressDisplay
+from orders_etl_cli.stack import StackContext, open_stack
 
 FINISHED_ITEMS = ("succeeded", "failed", "timedOut", "aborted")
 
@@ -28,19 +29,28 @@ def add_backfill_parser(
     backfill = commands.add_parser(
         "backfill", help="reprocess every order file under a prefix of raw/ (Distributed Map), then crawl once"
     )
-    backfill.add_argument("--prefix", help="raw/<path> or <path> below raw/ (default: all of raw/)")
-    backfill.add_argument("--max-concurrency", type=positive_int, metavar="N", help="batches run at once")
-    backfill.add_argument("--batch-size", type=positive_int, metavar="N", help="files per child workflow")
     backfill.add_argument(
-        "--tolerated-failure-percentage", type=float, metavar="P", help="files that may fail before the run fails"
+        "--prefix",
+        help="a path below the raw area: raw/2025/11/ or 2025/11/ (the stack's RawPrefix, raw/ by default, is "
+        "added when missing); a path in another area of the bucket (quarantine/, parquet_files/...) is refused: "
+        "pass raw/quarantine/ for a folder of that name below raw/ (default: all of raw/)",
     )
-    backfill.add_argument("--wait", action="store_true", help="show progress (files done / total) until it ends")
-    backfill.add_argument("--timeout", type=float, default=6 * 3600.0, metavar="S", help="longest wait (default 6 h)")
+    backfill.add_argument("--max-concurrency", type=COUNT, metavar="N", help="batches run at once")
+    backfill.add_argument("--batch-size", type=COUNT, metavar="N", help="files per child workflow")
+    backfill.add_argument(
+        "--tolerated-failure-percentage", type=PERCENTAGE, metavar="P", help="files that may fail before the run fails"
+    )
+    backfill.add_argument(
+        "--wait", action="store_true", help="show progress (files done / total, on stderr) until it ends"
+    )
+    backfill.add_argument(
+        "--timeout", type=POSITIVE, default=6 * 3600.0, metavar="S", help="longest wait (default 6 h)"
+    )
     add_stack_arguments(backfill)
 
 
 @dataclass(frozen=True)
-class Progress:
+class MapRunCounts:
     done: int
     total: int
     failed: int
@@ -53,36 +63,66 @@ class Progress:
 
 
 def run_backfill(args: argparse.Namespace) -> int:
-    stack = load_stack(args.outputs, args.stack_name, args.profile, args.region)
+    stack = open_stack(args.outputs, args.stack_name, args.profile, args.region)
     return _backfill(stack, args)
 
 
-def backfill_input(raw_prefix: str, args: argparse.Namespace) -> dict[str, Any]:
+def backfill_input(prefix: str | None, args: argparse.Namespace) -> dict[str, Any]:
     """The execution input: only the options given; the state machine applies the stack's defaults."""
     options: dict[str, Any] = {}
-    if args.prefix:
-        prefix = args.prefix.removeprefix("/")
-        options["prefix"] = prefix if prefix.startswith(raw_prefix) else raw_prefix + prefix
+    if prefix is not None:
+        options["prefix"] = prefix
     if args.max_concurrency is not None:
         options["max_concurrency"] = args.max_concurrency
     if args.batch_size is not None:
         options["batch_size"] = args.batch_size
     if args.tolerated_failure_percentage is not None:
-        if not 0 <= args.tolerated_failure_percentage <= 100:
-            raise CommandError("--tolerated-failure-percentage must be between 0 and 100")
         options["tolerated_failure_percentage"] = args.tolerated_failure_percentage
     return options
 
 
+def raw_key_prefix(given: str, raw_prefix: str, bucket: str, other_areas: Callable[[], set[str]]) -> str:
+    """The key prefix below `raw_prefix` that `given` names (raw/<path>, <path> or s3://bucket/raw/<path>).
+
+    A path whose first folder is another area of the bucket (`other_areas()`: the quarantine, the reports, the
+    Parquet...) is refused rather than read as a folder below raw/: `quarantine/` is far likelier a mistake.
+    """
+    path = given.removeprefix(f"s3://{bucket}/").lstrip("/")
+    if path == raw_prefix.rstrip("/"):
+        return raw_prefix
+    if path.startswith(raw_prefix):
+        return path
+    if given.startswith("s3://"):
+        raise CommandError(
+            f"--prefix {given!r} is outside the raw area s3://{bucket}/{raw_prefix}: pass {raw_prefix}<path> or <path>"
+        )
+    if path.split("/", 1)[0] + "/" in other_areas():
+        raise CommandError(
+            f"--prefix {given!r} is outside the raw area {raw_prefix}: backfill reads only {raw_prefix}; pass a path "
+            f"below it, as {raw_prefix}<path> or <path> ({raw_prefix}{path} for a folder of that name below it)"
+        )
+    return raw_prefix + path
+
+
+def bucket_areas(stack: StackContext) -> set[str]:
+    """The top-level folders of the data bucket and the stack's *Prefix outputs, but the raw area."""
+    outputs = stack.outputs
+    listing = stack.client("s3").list_objects_v2(Bucket=outputs["DataBucketName"], Delimiter="/")
+    folders = {item["Prefix"] for item in listing.get("CommonPrefixes", [])}
+    named = {value for key, value in outputs.items() if key.endswith("Prefix")}
+    return (folders | named) - {outputs["RawPrefix"]}
+
+
 def _backfill(stack: StackContext, args: argparse.Namespace) -> int:
     sfn = stack.client("stepfunctions")
-    options = backfill_input(stack.outputs["RawPrefix"], args)
+    raw_prefix, bucket = stack.outputs["RawPrefix"], stack.outputs["DataBucketName"]
+    prefix = raw_key_prefix(args.prefix, raw_prefix, bucket, lambda: bucket_areas(stack)) if args.prefix else None
+    options = backfill_input(prefix, args)
     name = f"backfill-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     arn = sfn.start_execution(
         stateMachineArn=stack.outputs["BackfillStateMachineArn"], name=name, input=json.dumps(options)
     )["executionArn"]
-    prefix = options.get("prefix", stack.outputs["RawPrefix"])
-    print(f"started backfill {name} over s3://{stack.outputs['DataBucketName']}/{prefix}")
+    print(f"started backfill {name} over s3://{bucket}/{prefix or raw_prefix}")
     if not stack.is_embedded:
         region = arn.split(":")[3]
         print(
@@ -96,32 +136,33 @@ def _backfill(stack: StackContext, args: argparse.Namespace) -> int:
     return print_outcome(execution, time.monotonic() - started)
 
 
-def map_run_progress(sfn: Any, execution_arn: str) -> Progress | None:
+def map_run_progress(sfn: Any, execution_arn: str) -> MapRunCounts | None:
     runs = sfn.list_map_runs(executionArn=execution_arn).get("mapRuns", [])
     if not runs:
         return None
     counts = sfn.describe_map_run(mapRunArn=runs[0]["mapRunArn"])["itemCounts"]
     done = sum(int(counts.get(name, 0)) for name in FINISHED_ITEMS)
     failed = int(counts.get("failed", 0)) + int(counts.get("timedOut", 0))
-    return Progress(done, int(counts.get("total", 0)), failed)
+    return MapRunCounts(done, int(counts.get("total", 0)), failed)
 
 
 def follow(sfn: Any, arn: str, timeout: float, poll_seconds: float) -> dict[str, Any]:
-    """Prints the Map Run's progress whenever it changes; returns the execution once it has ended."""
+    """Shows the Map Run's progress on stderr as it changes; returns the execution once it has ended."""
     deadline = time.monotonic() + timeout
-    last = ""
-    while True:
-        execution: dict[str, Any] = sfn.describe_execution(executionArn=arn)
-        progress = map_run_progress(sfn, arn)
-        line = progress.line() if progress else "starting..."
-        if line != last:
-            print(line, flush=True)
-            last = line
-        if execution["status"] != "RUNNING":
-            return execution
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{arn} still running after {timeout:g} s; it goes on without us")
-        time.sleep(poll_seconds)
+    with ProgressDisplay("files processed") as display:
+        while True:
+            execution: dict[str, Any] = sfn.describe_execution(executionArn=arn)
+            counts = map_run_progress(sfn, arn)
+            line = counts.line() if counts else "starting..."
+            if counts is None:
+                display.update(0, None, log_line=line)
+            else:
+                display.update(counts.done, counts.total, note=f"{counts.failed} failed", log_line=line)
+            if execution["status"] != "RUNNING":
+                return execution
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{arn} still running after {timeout:g} s; it goes on without us")
+            time.sleep(poll_seconds)
 
 
 def print_outcome(execution: dict[str, Any], seconds: float) -> int:

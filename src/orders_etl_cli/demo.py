@@ -59,7 +59,7 @@ def _embedded_endpoint() -> Iterator[StackContext]:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the embedded AWS did not start; see {log.name}")
             time.sleep(0.1)
-        stack = load_stack(outputs, None)
+        stack = load_stack(outputs, None, embedded_only=True)
         print(f"Stack deployed from template.yaml at {stack.endpoint_url}")
         yield stack
     finally:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from orders_etl.quarantine import error_message
-from orders_etl_cli.execution_redrive import fail_states, progress_bar, redrive_executions
+from orders_etl_cli.arguments import COUNT, POSITIVE
+from orders_etl_cli.execution_redrive import fail_states, redrive_executions
 from orders_etl_cli.execution_search import describe_row, find_executions, parse_since
 from orders_etl_cli.executions import history, timeline, wait_for
-from orders_etl_cli.stack import StackContext, load_stack
-from orders_etl_cli.text_table import format_table
+from orders_etl_cli.failures import UsageError
+from orders_etl_cli.progress import ProgressDisplay
+from orders_etl_cli.stack import StackContext, open_stack
+from orders_etl_cli.text_table import Column, print_rows
 
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 SUMMARY_CHARS = 120
@@ -28,8 +30,10 @@ def add_executions_parser(commands: Any, add_stack_arguments: Callable[[argparse
     listing.add_argument("--status", choices=STATUSES)
     listing.add_argument("--since", help="e.g. 2h, 30m, 7d, or 2025-11-01")
     listing.add_argument("--key", help="only executions for raw keys starting with KEY")
-    listing.add_argument("--limit", type=int, default=50, help="at most this many rows (default: 50)")
-    listing.add_argument("--json", action="store_true", help="a JSON list, for scripts")
+    listing.add_argument("--limit", type=COUNT, default=50, metavar="N", help="at most N rows (default: 50)")
+    listing.add_argument(
+        "--json", action="store_true", help="the rows as a JSON list (the columns' keys, plus arn, cause, stopped)"
+    )
 
     show = actions.add_parser("show", help="one execution, state by state")
     show.add_argument("execution", help="execution name or ARN")
@@ -39,14 +43,18 @@ def add_executions_parser(commands: Any, add_stack_arguments: Callable[[argparse
     redrive.add_argument("--all-failed", action="store_true", help="every FAILED execution (with --since)")
     redrive.add_argument("--since", help="with --all-failed: e.g. 2h, 7d, or 2025-11-01")
     redrive.add_argument("--dry-run", action="store_true", help="say what would be redriven, redrive nothing")
-    redrive.add_argument("--per-second", type=float, default=5.0, help="RedriveExecution calls per second")
+    redrive.add_argument(
+        "--per-second", type=POSITIVE, default=5.0, metavar="N", help="RedriveExecution calls per second (default: 5)"
+    )
     redrive.add_argument("--wait", action="store_true", help="wait for the redriven executions and show outcomes")
     for sub in (listing, show, redrive):
         add_stack_arguments(sub)
 
 
 def run_executions(args: argparse.Namespace) -> int:
-    stack = load_stack(args.outputs, args.stack_name, args.profile, args.region)
+    if args.executions_command == "redrive" and args.all_failed == bool(args.executions):
+        raise UsageError("name the executions to redrive, or use --all-failed")
+    stack = open_stack(args.outputs, args.stack_name, args.profile, args.region)
     if args.executions_command == "list":
         return _list(stack, args)
     if args.executions_command == "show":
@@ -63,25 +71,8 @@ def _list(stack: StackContext, args: argparse.Namespace) -> int:
         key_prefix=args.key,
         limit=args.limit,
     )
-    if args.json:
-        print(json.dumps([row.as_json() for row in rows], indent=2))
-        return 0
-    headers = ["name", "source key", "status", "failed state", "error", "started", "seconds", "redrives"]
-    table = [
-        [
-            r.name,
-            r.source_key,
-            r.status,
-            r.failed_state,
-            r.error,
-            _time(r.started),
-            _seconds(r.seconds),
-            r.redrive_count,
-        ]
-        for r in rows
-    ]
-    print(format_table(headers, table))
-    print(f"({len(rows)} executions)")
+    footer = f"({len(rows)} executions)"
+    print_rows(LIST_COLUMNS, [row.as_json() for row in rows], as_json=args.json, footer=footer)
     return 0
 
 
@@ -110,23 +101,21 @@ def _show(stack: StackContext, name_or_arn: str) -> int:
 def _redrive(stack: StackContext, args: argparse.Namespace) -> int:
     sfn = stack.client("stepfunctions")
     machine_arn = stack.outputs["StateMachineArn"]
-    if args.all_failed == bool(args.executions):
-        print("error: name executions, or use --all-failed", file=sys.stderr)
-        return 2
     if args.all_failed:
         since = parse_since(args.since) if args.since else None
         rows = find_executions(sfn, machine_arn, status="FAILED", since=since)
     else:
         rows = [describe_row(sfn, {"executionArn": execution_arn(machine_arn, item)}) for item in args.executions]
     definition = json.loads(sfn.describe_state_machine(stateMachineArn=machine_arn)["definition"])
-    summary = redrive_executions(
-        sfn,
-        rows,
-        fail_states=fail_states(definition),
-        dry_run=args.dry_run,
-        per_second=args.per_second,
-        progress=progress_bar if rows else None,
-    )
+    with ProgressDisplay("looked at" if args.dry_run else "redriving") as display:
+        summary = redrive_executions(
+            sfn,
+            rows,
+            fail_states=fail_states(definition),
+            dry_run=args.dry_run,
+            per_second=args.per_second,
+            progress=lambda done, total: display.update(done, total, log_line=_tenth(done, total)),
+        )
     verb = "would redrive" if args.dry_run else "redriven"
     print(
         f"{verb}: {len(summary.redriven)}  not redrivable: {len(summary.not_redrivable)}  errors: {len(summary.errors)}"
@@ -140,6 +129,11 @@ def _redrive(stack: StackContext, args: argparse.Namespace) -> int:
         for ended in wait_for(sfn, arns, timeout=3600):
             print(f"  {ended['status']:<9} {ended['name']} {ended.get('error') or ''}".rstrip())
     return 1 if summary.errors else 0
+
+
+def _tenth(done: int, total: int) -> str | None:
+    """`done/total` at each tenth and at the end: a log gets ten lines, not one per execution."""
+    return f"{done}/{total}" if done == total or done % max(total // 10, 1) == 0 else None
 
 
 def execution_arn(state_machine_arn: str, name_or_arn: str) -> str:
@@ -186,3 +180,20 @@ def _time(moment: datetime) -> str:
 
 def _seconds(seconds: float | None) -> str:
     return "" if seconds is None else f"{seconds:.1f}"
+
+
+def _iso_time(moment: str | None) -> str:
+    return "" if moment is None else _time(datetime.fromisoformat(moment))
+
+
+# The table of `executions list`; its --json rows are ExecutionRow.as_json(), whose keys these columns show.
+LIST_COLUMNS = [
+    Column("name", "name"),
+    Column("source key", "source_key"),
+    Column("status", "status"),
+    Column("failed state", "failed_state"),
+    Column("error", "error"),
+    Column("started", "started", _iso_time),
+    Column("seconds", "seconds", _seconds),
+    Column("redrives", "redrive_count"),
+]

@@ -7,7 +7,6 @@ and a failure in a Fail state (a redrive re-enters that state).
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from botocore.exceptions import ClientError
 from orders_etl.errors import DATA_ERRORS
 from orders_etl.quarantine import TIMED_OUT
 from orders_etl_cli.execution_search import ExecutionRow
+
 
 @dataclass
 class RedriveSummary:
@@ -75,17 +75,6 @@ def why_not_redrive(sfn: Any, row: ExecutionRow, fail_states: set[str]) -> str |
 
 def fail_states(definition: dict[str, Any]) -> set[str]:
     return {name for name, state in definition["States"].items() if state["Type"] == "Fail"}
-
-
-def progress_bar(done: int, total: int) -> None:
-    """A one-line bar on a terminal, a line per tenth otherwise (logs stay short)."""
-    width = 30
-    filled = width * done // max(total, 1)
-    if sys.stderr.isatty():
-        end = "\n" if done == total else ""
-        print(f"\r[{'#' * filled}{' ' * (width - filled)}] {done}/{total}", end=end, file=sys.stderr, flush=True)
-    elif done == total or done % max(total // 10, 1) == 0:
-        print(f"{done}/{total}", file=sys.stderr)
 
 
 class _Pace:

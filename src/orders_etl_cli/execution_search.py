@@ -53,7 +53,10 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     now = now or datetime.now(UTC)
     match = _DURATION.match(text.strip())
     if match:
-        return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        try:
+            return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        except OverflowError:  # past year 1: any execution is newer
+            raise CommandError(f"--since {text!r} is too far back: give a date, e.g. 2025-11-01") from None
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:

@@ -1,5 +1,5 @@
 """How every `orders-etl` command ends when something goes wrong: one line on stderr saying what is wrong and
-what to do, exit 1, never a traceback (`--debug` shows it). Usage mistakes are argparse's: exit 2."""
+what to do, exit 1, never a traceback (`--debug` shows it). Usage mistakes exit 2: argparse's, and UsageError."""
 
 from __future__ import annotations
 
@@ -21,7 +21,12 @@ class CommandError(Exception):
     """A failure the command explains itself: its message is the whole line the user sees."""
 
 
+class UsageError(CommandError):
+    """Arguments that argparse accepted one by one but that do not go together: exit 2, as argparse's mistakes."""
+
+
 FAILED = 1
+USAGE = 2
 INTERRUPTED = 130  # what a shell reports for Ctrl-C
 
 _REACH_HINT = "is the embedded AWS running (`make local`), or are --region/--profile those of the stack on AWS?"
@@ -41,7 +46,7 @@ def run_reporting_failures(command: Callable[[], int], *, debug: bool = False) -
         if debug:
             raise
         print(f"error: {describe(error)}", file=sys.stderr)
-        return FAILED
+        return USAGE if isinstance(error, UsageError) else FAILED
 
 
 def _silence_stdout() -> None:

@@ -11,7 +11,15 @@ from pathlib import Path
 from embedded_aws.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, admin_client
 from embedded_aws.glue_crawls import CrawlTimeModel
 from embedded_aws.server import EmbeddedAws
-from orders_etl_cli.local_faults import add_faults, clear_faults, describe_faults, fault_file, state_machine_definition
+from orders_etl_cli.local_faults import (
+    FaultTargets,
+    add_faults,
+    clear_faults,
+    describe_faults,
+    fault_file,
+    parse_faults,
+    state_machine_arns,
+)
 
 
 def start_local(
@@ -24,16 +32,18 @@ def start_local(
     enforce_iam: bool = True,
 ) -> None:
     """`crawl_time`: a crawl's AWS seconds for nothing, and per object it lists (glue_crawls.CrawlTimeModel)."""
+    parsed_faults = parse_faults(faults or [])  # refused before a minute is spent deploying
     aws = EmbeddedAws(port=port, time_scale=time_scale, crawl_time=CrawlTimeModel(*crawl_time), enforce_iam=enforce_iam)
     aws.faults.control_file = fault_file(outputs_file)
     clear_faults(aws.faults.control_file)  # faults of an earlier run do not carry over
     aws.start()
     try:
         outputs = aws.deploy(parameter_overrides=overrides)
-        if faults:
+        if parsed_faults:
             sfn = admin_client("stepfunctions", aws.endpoint_url, aws.region)
-            definition = state_machine_definition(sfn, outputs["StateMachineArn"])
-            print(describe_faults(add_faults(aws.faults.control_file, faults, definition)), flush=True)
+            functions = admin_client("lambda", aws.endpoint_url, aws.region)
+            targets = FaultTargets.deployed(functions, sfn, state_machine_arns(outputs))
+            print(describe_faults(add_faults(aws.faults.control_file, parsed_faults, targets)), flush=True)
         outputs["EndpointUrl"] = aws.endpoint_url
         outputs_file.parent.mkdir(parents=True, exist_ok=True)
         temporary = outputs_file.with_suffix(".tmp")

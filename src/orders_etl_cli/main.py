@@ -6,12 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from orders_etl_cli.arguments import COUNT, NAME_VALUE, NOT_NEGATIVE, PORT, POSITIVE
 from orders_etl_cli.backfill_command import add_backfill_parser, run_backfill
 from orders_etl_cli.execution_commands import add_executions_parser, run_executions
 from orders_etl_cli.failures import run_reporting_failures
 from orders_etl_cli.quarantine_commands import add_quarantine_parser, run_quarantine
-from orders_etl_cli.stack import DEFAULT_OUTPUTS, load_stack
-from orders_etl_cli.text_table import format_table
+from orders_etl_cli.stack import DEFAULT_OUTPUTS, DEFAULT_STACK_NAME, TARGET_RULE, open_stack
+from orders_etl_cli.text_table import Column, print_rows
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,21 +22,29 @@ def _parser() -> argparse.ArgumentParser:
 
     local = commands.add_parser("local", help="the embedded AWS").add_subparsers(dest="local_command", required=True)
     start = local.add_parser("start", help="start a local AWS endpoint with the stack deployed from template.yaml")
-    start.add_argument("--port", type=int, default=4566, help="0 picks a free port (default: 4566)")
+    start.add_argument("--port", type=PORT, default=4566, help="0 picks a free port (default: 4566)")
     start.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS, help="where to write the stack outputs")
     start.add_argument(
         "--time-scale",
-        type=float,
+        type=POSITIVE,
         default=0.02,
         help="Wait, Retry and injected delays (--fail STEP=sleep=SECONDS) run at this fraction of their length",
     )
     start.add_argument(
-        "--crawl-base-seconds", type=float, default=60.0, help="AWS seconds of a crawl of nothing (at --time-scale)"
+        "--crawl-base-seconds",
+        type=NOT_NEGATIVE,
+        default=60.0,
+        help="AWS seconds of a crawl of nothing (at --time-scale)",
     )
     start.add_argument(
-        "--crawl-seconds-per-object", type=float, default=0.005, help="AWS seconds a crawl adds per object it lists"
+        "--crawl-seconds-per-object",
+        type=NOT_NEGATIVE,
+        default=0.005,
+        help="AWS seconds a crawl adds per object it lists",
     )
-    start.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE", help="template parameter")
+    start.add_argument(
+        "--parameter", action="append", type=NAME_VALUE, default=[], metavar="NAME=VALUE", help="template parameter"
+    )
     start.add_argument(
         "--no-iam",
         action="store_true",
@@ -48,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FUNCTION_OR_STATE=ERROR[:COUNT]",
         help="make that step raise ERROR for COUNT calls (or until `local fail --clear`); ERROR may be "
         "sleep=SECONDS: each call first spends that long, so past the function's Timeout it fails with "
-        "Sandbox.Timedout as on AWS",
+        "Sandbox.Timedout as on AWS. The step is a state of the state machines or (part of) the name of "
+        "exactly one deployed function",
     )
     fail = local.add_parser(
         "fail",
@@ -58,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
         "faults",
         nargs="*",
         metavar="FUNCTION_OR_STATE=ERROR[:COUNT]",
-        help="ERROR is an error name the step raises, or sleep=SECONDS (function time, at --time-scale) the step "
+        help="the step is a state of the state machines or (part of) the name of exactly one deployed function; "
+        "ERROR is an error name the step raises, or sleep=SECONDS (function time, at --time-scale) the step "
         "spends before its work: past the function's Timeout the call fails with Sandbox.Timedout",
     )
     fail.add_argument("--clear", action="store_true", help="remove every fault")
@@ -66,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
 
     query = commands.add_parser("query", help="run SQL over the orders table (Athena on AWS, DuckDB locally)")
     query.add_argument("sql")
+    query.add_argument("--json", action="store_true", help="the rows as a JSON list of objects keyed by column")
     _add_stack_arguments(query)
 
     add_executions_parser(commands, _add_stack_arguments)
@@ -77,21 +89,32 @@ def _parser() -> argparse.ArgumentParser:
     flatten = commands.add_parser("flatten", help="validate + flatten a local file exactly as the Lambdas do")
     flatten.add_argument("input", type=Path, help="a JSON array or JSON Lines file, optionally gzip")
     flatten.add_argument("output_dir", type=Path, help="Parquet goes to OUTPUT_DIR/dt=YYYY-MM-DD/")
-    flatten.add_argument("--max-bytes", type=int, default=512 * 1024 * 1024, help="largest file accepted")
+    flatten.add_argument(
+        "--max-bytes", type=COUNT, default=512 * 1024 * 1024, metavar="N", help="largest file accepted, in bytes"
+    )
     return parser
 
 
 def _add_stack_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--outputs", type=Path, help=f"outputs of `local start` (default: {DEFAULT_OUTPUTS} if present)"
+    targets = parser.add_argument_group("target", f"The command acts on {TARGET_RULE}; it says which on stderr.")
+    targets.add_argument(
+        "--outputs",
+        type=Path,
+        metavar="FILE",
+        help=f"stack outputs of `local start` (default: {DEFAULT_OUTPUTS} if present)",
     )
-    parser.add_argument("--stack-name", help="CloudFormation stack on AWS (default: orders-etl)")
-    parser.add_argument("--profile", help="AWS profile")
-    parser.add_argument("--region", help="AWS region")
+    targets.add_argument(
+        "--stack-name", metavar="NAME", help=f"CloudFormation stack on AWS (default: {DEFAULT_STACK_NAME}); means AWS"
+    )
+    targets.add_argument("--profile", metavar="NAME", help="AWS profile; means AWS")
+    targets.add_argument("--region", metavar="NAME", help="AWS region (default: the profile's or AWS_REGION)")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as stop:  # a usage mistake (argparse printed it) or --help: its exit code, as a return
+        return int(stop.code or 0)
     return run_reporting_failures(lambda: _run(args), debug=args.debug)
 
 
@@ -101,7 +124,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "local":
         from orders_etl_cli.local import start_local
 
-        overrides = dict(item.split("=", 1) for item in args.parameter)
+        overrides = dict(args.parameter)
         start_local(
             args.port,
             args.outputs,
@@ -134,20 +157,23 @@ def _run(args: argparse.Namespace) -> int:
 def _local_fail(args: argparse.Namespace) -> int:
     from embedded_aws.faults import read_fault_file
     from orders_etl_cli.local_faults import (
+        FaultTargets,
         add_faults,
         clear_faults,
         describe_faults,
         fault_file,
-        state_machine_definition,
+        parse_faults,
+        state_machine_arns,
     )
 
+    faults = parse_faults(args.faults)  # a fault written wrong is refused before anything is touched
+    stack = open_stack(args.outputs, None, embedded_only=True)
     control_file = fault_file(args.outputs)
     if args.clear:
         clear_faults(control_file)
-    if args.faults:
-        stack = load_stack(args.outputs, None)
-        definition = state_machine_definition(stack.client("stepfunctions"), stack.outputs["StateMachineArn"])
-        add_faults(control_file, args.faults, definition)
+    if faults:
+        sfn, functions = stack.client("stepfunctions"), stack.client("lambda")
+        add_faults(control_file, faults, FaultTargets.deployed(functions, sfn, state_machine_arns(stack.outputs)))
     print(describe_faults(read_fault_file(control_file)))
     return 0
 
@@ -155,7 +181,7 @@ def _local_fail(args: argparse.Namespace) -> int:
 def _query(args: argparse.Namespace) -> int:
     from orders_etl_cli.query import query_athena, query_catalog_with_duckdb
 
-    stack = load_stack(args.outputs, args.stack_name, args.profile, args.region)
+    stack = open_stack(args.outputs, args.stack_name, args.profile, args.region)
     database = stack.outputs["GlueDatabaseName"]
     if stack.is_embedded:
         result = query_catalog_with_duckdb(
@@ -164,9 +190,23 @@ def _query(args: argparse.Namespace) -> int:
     else:
         work_group = stack.outputs["AthenaWorkGroupName"]
         result = query_athena(args.sql, athena=stack.client("athena"), database=database, work_group=work_group)
-    print(format_table(result.columns, result.rows))
-    print(f"({len(result.rows)} rows)")
+    keys = _unique(result.columns)
+    rows = [dict(zip(keys, row, strict=True)) for row in result.rows]
+    columns = [Column(name, key) for name, key in zip(result.columns, keys, strict=True)]
+    print_rows(columns, rows, as_json=args.json, footer=f"({len(rows)} rows)")
     return 0
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Column names as JSON keys: a name SQL repeats (`SELECT 1 AS n, 2 AS n`) gets `_2`, `_3`... after it."""
+    keys: list[str] = []
+    for name in names:
+        key, number = name, 1
+        while key in keys:
+            number += 1
+            key = f"{name}_{number}"
+        keys.append(key)
+    return keys
 
 
 if __name__ == "__main__":

@@ -8,14 +8,15 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import sys
 from collections.abc import Callable
 from typing import Any
 
+from orders_etl.errors import DATA_ERRORS
 from orders_etl.output_keys import report_key
 from orders_etl.quarantine import TIMED_OUT, error_message
 from orders_etl.s3_objects import head_object_or_none
-from orders_etl_cli.arguments import positive_int
-from orders_etl_cli.execution_redrive import DATA_ERRORS
+from orders_etl_cli.arguments import COUNT, POSITIVE
 from orders_etl_cli.quarantine_area import QuarantineArea, find_area, list_quarantined, read_report
 from orders_etl_cli.quarantine_replay import (
     QuarantineError,
@@ -24,8 +25,17 @@ from orders_etl_cli.quarantine_replay import (
     newest_executions,
     wait_for_replay,
 )
-from orders_etl_cli.stack import StackContext, load_stack
-from orders_etl_cli.text_table import format_table
+from orders_etl_cli.stack import StackContext, open_stack
+from orders_etl_cli.text_table import Column, format_table, print_rows
+
+# The table of `quarantine list`; its --json rows are QuarantinedFile.as_json(), whose keys these columns show.
+LIST_COLUMNS = [
+    Column("quarantined key", "quarantined_key"),
+    Column("error", "error_type"),
+    Column("reason", "reason"),
+    Column("quarantined at", "quarantined_at"),
+    Column("execution", "execution_name"),
+]
 
 
 def add_quarantine_parser(
@@ -36,19 +46,27 @@ def add_quarantine_parser(
     actions = quarantine.add_subparsers(dest="quarantine_command", required=True)
 
     listing = actions.add_parser("list", help="every quarantined file with its error, newest first")
-    listing.add_argument("--limit", type=positive_int, metavar="N", help="only the N most recently quarantined")
-    listing.add_argument("--json", action="store_true", help="a JSON list, for scripts")
+    listing.add_argument("--limit", type=COUNT, metavar="N", help="only the N most recently quarantined")
+    listing.add_argument(
+        "--json",
+        action="store_true",
+        help="the rows as a JSON list (the columns' keys, plus source_key, report_key, problem_count, "
+        "execution_arn, size_bytes)",
+    )
     add_stack_arguments(listing)
 
     show = actions.add_parser("show", help="the report of one quarantined file: error, problems, execution")
     show.add_argument("key", help="quarantine/<path>, raw/<path> or <path>")
+    show.add_argument(
+        "--json", action="store_true", help="the file and its report (with every problem) as one JSON object"
+    )
     add_stack_arguments(show)
 
     replay = actions.add_parser("replay", help="move a (fixed) quarantined file back to raw/ and follow its execution")
     replay.add_argument("key", help="quarantine/<path>, raw/<path> or <path>")
     replay.add_argument("--no-wait", action="store_true", help="return once the file is back in raw/")
     replay.add_argument(
-        "--timeout", type=float, default=600.0, metavar="S", help="longest wait for the execution (default: 600)"
+        "--timeout", type=POSITIVE, default=600.0, metavar="S", help="longest wait for the execution (default: 600)"
     )
     add_stack_arguments(replay)
 
@@ -59,19 +77,14 @@ def run_quarantine(args: argparse.Namespace) -> int:
         "show": _show_command,
         "replay": _replay_command,
     }
-    stack = load_stack(args.outputs, args.stack_name, args.profile, args.region)
+    stack = open_stack(args.outputs, args.stack_name, args.profile, args.region)
     return commands[args.quarantine_command](stack, find_area(stack), args)
 
 
 def _list_command(stack: StackContext, area: QuarantineArea, args: argparse.Namespace) -> int:
     files, total = list_quarantined(stack.client("s3"), area, args.limit)
-    if args.json:
-        print(json.dumps([item.as_json(area) for item in files], indent=2))
-        return 0
-    headers = ["quarantined key", "error", "reason", "quarantined at", "execution"]
-    rows = [[f.key, f.error_type, f.reason, f.quarantined_at, f.execution_name] for f in files]
-    print(format_table(headers, rows))
-    print(f"({len(files)} of {total} quarantined files in {area.url(area.quarantine_prefix)})")
+    footer = f"({len(files)} of {total} quarantined files in {area.url(area.quarantine_prefix)})"
+    print_rows(LIST_COLUMNS, [item.as_json(area) for item in files], as_json=args.json, footer=footer)
     return 0
 
 
@@ -81,9 +94,25 @@ def _show_command(stack: StackContext, area: QuarantineArea, args: argparse.Name
     head = head_object_or_none(s3, area.bucket, key)
     if head is None:
         raise QuarantineError(f"nothing quarantined at {area.url(key)} (`orders-etl quarantine list` shows what is)")
-    report = read_report(s3, area.bucket, key)
-    print(format_report(area, key, head["ContentLength"], report, replay_command(key, args)))
+    report, replay = read_report(s3, area.bucket, key), replay_command(key, args)
+    if args.json:
+        print(json.dumps(_report_document(area, key, head["ContentLength"], report, replay), indent=2))
+    else:
+        print(format_report(area, key, head["ContentLength"], report, replay))
     return 0
+
+
+def _report_document(
+    area: QuarantineArea, key: str, size_bytes: int, report: dict[str, Any] | None, replay: str
+) -> dict[str, Any]:
+    return {
+        "quarantined_key": key,
+        "source_key": area.source_key(key, report),
+        "size_bytes": size_bytes,
+        "report_key": report_key(key) if report is not None else None,
+        "report": report,
+        "replay_command": replay,
+    }
 
 
 def format_report(area: QuarantineArea, key: str, size_bytes: int, report: dict[str, Any] | None, replay: str) -> str:
@@ -110,7 +139,7 @@ def _problem_lines(problems: list[dict[str, Any]]) -> list[str]:
         return []
     headers = ["position", "field", "expected", "got"]
     rows = [[p.get("position"), p.get("field"), p.get("expected"), p.get("value")] for p in problems]
-    table = format_table(headers, rows)
+    table = format_table(headers, rows, encoding=getattr(sys.stdout, "encoding", None))
     return ["", f"problems ({len(problems)}):", *(f"  {line}" for line in table.splitlines())]
 
 

@@ -1,18 +1,38 @@
-"""Where the deployed stack is: an outputs file written by `orders-etl local start`, or a CloudFormation stack."""
+"""Where the deployed stack is: an outputs file written by `orders-etl local start`, or a CloudFormation stack.
+
+Which one (TARGET_RULE, also in the --help of the stack arguments and the README): an outputs file, given or at
+.local/outputs.json, means the embedded AWS it names, which must answer; AWS only when --stack-name or --profile
+says so, or when there is neither an outputs file nor AWS_ENDPOINT_URL. The CLI never falls back from an
+embedded AWS that does not answer to a real account.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-from embedded_aws.credentials import admin_client
+from embedded_aws.credentials import admin_client, admin_session
+from orders_etl_cli.failures import CommandError, UsageError
 
 DEFAULT_OUTPUTS = Path(".local/outputs.json")
+DEFAULT_STACK_NAME = "orders-etl"
+ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
+TARGET_RULE = (
+    f"the embedded AWS of --outputs FILE, or of {DEFAULT_OUTPUTS} when it exists; AWS when --stack-name or "
+    f"--profile is given, or when there is no outputs file and {ENDPOINT_VARIABLE} is unset"
+)
+AWS_HINT = " (or pass --stack-name to use AWS)"
+# One short request tells whether the embedded AWS is up: a stopped one refuses the connection at once.
+_PROBE_CONFIG = Config(connect_timeout=2, read_timeout=10, retries={"total_max_attempts": 1})
 
 
 @dataclass
@@ -21,6 +41,9 @@ class StackContext:
     endpoint_url: str | None = None
     profile: str | None = None
     region: str | None = None
+    outputs_file: Path | None = None
+    stack_name: str | None = None
+    session: Any = None  # on AWS: the boto3 session of --profile and --region
     _clients: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -33,21 +56,105 @@ class StackContext:
                 # The embedded account's administrator, as a deployer on AWS; never the caller's real keys.
                 self._clients[service] = admin_client(service, self.endpoint_url, self.region or "us-east-1")
             else:
-                session = boto3.Session(profile_name=self.profile, region_name=self.region)
-                self._clients[service] = session.client(service)
+                self.session = self.session or aws_session(self.profile, self.region)
+                self._clients[service] = self.session.client(service)
         return self._clients[service]
+
+    def describe_target(self) -> str:
+        """`target: …`: the embedded endpoint and its outputs file, or the AWS account, region and stack."""
+        if self.endpoint_url is not None:
+            source = f" (stack outputs {self.outputs_file})" if self.outputs_file else ""
+            return f"target: embedded AWS at {self.endpoint_url}{source}"
+        account = self.client("sts").get_caller_identity()["Account"]
+        profile = f", profile {self.profile}" if self.profile else ""
+        endpoint = os.environ.get(ENDPOINT_VARIABLE)
+        through = f", through {ENDPOINT_VARIABLE}={endpoint}" if endpoint else ""
+        return f"target: AWS account {account}, region {self.region}, stack {self.stack_name}{profile}{through}"
+
+
+def open_stack(
+    outputs_file: Path | None,
+    stack_name: str | None,
+    profile: str | None = None,
+    region: str | None = None,
+    *,
+    embedded_only: bool = False,
+) -> StackContext:
+    """The stack a command acts on, announced on stderr (stdout stays the command's data) before it acts."""
+    stack = load_stack(outputs_file, stack_name, profile, region, embedded_only=embedded_only)
+    print(stack.describe_target(), file=sys.stderr, flush=True)
+    return stack
 
 
 def load_stack(
-    outputs_file: Path | None, stack_name: str | None, profile: str | None = None, region: str | None = None
+    outputs_file: Path | None,
+    stack_name: str | None,
+    profile: str | None = None,
+    region: str | None = None,
+    *,
+    embedded_only: bool = False,
 ) -> StackContext:
-    """An outputs file (embedded AWS) when given or present; otherwise the named CloudFormation stack's outputs."""
-    path = outputs_file or (DEFAULT_OUTPUTS if DEFAULT_OUTPUTS.exists() and not stack_name else None)
+    """The stack as TARGET_RULE says; a CommandError when that target cannot be used, never another target.
+    `embedded_only`: a command that has no AWS to offer (`local fail`, the demo) does not suggest it."""
+    if outputs_file is not None and (stack_name or profile):
+        raise UsageError(
+            "--outputs names the embedded AWS, --stack-name and --profile a stack on AWS: pass one or the other"
+        )
+    if stack_name or profile:
+        return _aws_stack(stack_name or DEFAULT_STACK_NAME, profile, region)
+    path = outputs_file or (DEFAULT_OUTPUTS if DEFAULT_OUTPUTS.exists() else None)
     if path is not None:
+        return _embedded_stack(path, region, "" if embedded_only else AWS_HINT)
+    endpoint = os.environ.get(ENDPOINT_VARIABLE)
+    if endpoint:
+        raise CommandError(
+            f"{ENDPOINT_VARIABLE} is set ({endpoint}) but there is no {DEFAULT_OUTPUTS}: pass --outputs FILE "
+            f"(written by `orders-etl local start`), or --stack-name to read the stack's outputs at that endpoint"
+        )
+    return _aws_stack(DEFAULT_STACK_NAME, profile, region)
+
+
+def _embedded_stack(path: Path, region: str | None, aws_hint: str) -> StackContext:
+    if not path.exists():
+        raise CommandError(f"no stack outputs at {path}: start the embedded AWS with `make local`{aws_hint}")
+    try:
         document = json.loads(path.read_text())
-        endpoint = document.get("EndpointUrl") or os.environ.get("AWS_ENDPOINT_URL")
-        return StackContext(outputs=document, endpoint_url=endpoint, profile=profile, region=region or "us-east-1")
-    session = boto3.Session(profile_name=profile, region_name=region)
-    stacks = session.client("cloudformation").describe_stacks(StackName=stack_name or "orders-etl")["Stacks"]
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        raise CommandError(f"{path} is not the stack outputs of `orders-etl local start` (not a JSON object)")
+    endpoint = document.get("EndpointUrl") or os.environ.get(ENDPOINT_VARIABLE)
+    if not endpoint:
+        raise CommandError(f"{path} names no EndpointUrl: pass the outputs file written by `orders-etl local start`")
+    region = region or "us-east-1"
+    _check_answers(endpoint, region, aws_hint)
+    return StackContext(outputs=document, endpoint_url=endpoint, region=region, outputs_file=path)
+
+
+def _check_answers(endpoint: str, region: str, aws_hint: str) -> None:
+    """A CommandError unless something answers at `endpoint`: one request, a 2 s connect timeout, no retries."""
+    sts = admin_session(region).client("sts", endpoint_url=endpoint, config=_PROBE_CONFIG)
+    try:
+        sts.get_caller_identity()
+    except ClientError:
+        return  # it answered, if only to refuse: the command's own requests will say what is wrong
+    except (BotocoreConnectionError, HTTPClientError) as error:
+        raise CommandError(
+            f"the embedded AWS at {endpoint} does not answer: start it with `make local`{aws_hint}"
+        ) from error
+
+
+def aws_session(profile: str | None, region: str | None) -> Any:
+    """The caller's own AWS session (default credential chain, or the profile)."""
+    return boto3.Session(profile_name=profile, region_name=region)
+
+
+def _aws_stack(stack_name: str, profile: str | None, region: str | None) -> StackContext:
+    session = aws_session(profile, region)
+    if session.region_name is None:
+        raise CommandError("no AWS region: pass --region, or set AWS_REGION or the profile's region")
+    stacks = session.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
-    return StackContext(outputs=outputs, profile=profile, region=region)
+    return StackContext(
+        outputs=outputs, profile=profile, region=session.region_name, stack_name=stack_name, session=session
+    )

@@ -47,14 +47,15 @@ def test_a_backfill_publishes_every_good_file_quarantines_the_bad_and_crawls_onc
     load_raw_area(stack, files)
     # WHEN a backfill runs over raw/2025/ in batches of 5, 2 at a time
     code, out, err = cli("backfill", "--prefix", "2025/", "--batch-size", "5", "--max-concurrency", "2", "--wait")
-    # THEN it succeeded and says what it did, with progress in files
+    # THEN it succeeded and says what it did, with progress in files (on stderr: stdout is the outcome)
     assert code == 0, out + err
-    assert "16 / 16 files processed (100 %), 0 failed" in out
+    assert "16 / 16 files processed (100 %), 0 failed" in err
     assert "16 files, 12 published (48 rows), 3 quarantined, 1 skipped, 0 gone, 0 failed" in out
     # AND every good row is in the table once, after exactly one crawl
     assert stack.query("SELECT count(*), count(DISTINCT order_id || product_id) FROM orders") == [(48, 48)]
     assert crawls(stack) == 1
-    # AND the bad files are quarantined with their reports, exactly as the per-file pipeline does it
+    # AND the bad files, and the file not named like an order file, are quarantined with their reports, exactly
+    # as the per-file pipeline does it; only the folder marker is skipped
     assert stack.keys("quarantine/") == [
         "quarantine/2025/bad-1.json",
         "quarantine/2025/bad-1.json.error.json",
@@ -111,12 +112,12 @@ def test_an_outage_beyond_the_tolerance_fails_the_backfill_and_a_rerun_after_the
     embedded_aws.faults.fail("FlattenOrdersFunction", "ConnectionResetError")
     try:
         # WHEN a backfill runs with 20 % of files tolerated, in batches of 2
-        code, out, _ = cli("backfill", "--batch-size", "2", "--tolerated-failure-percentage", "20", "--wait")
+        code, out, err = cli("backfill", "--batch-size", "2", "--tolerated-failure-percentage", "20", "--wait")
     finally:
         embedded_aws.faults.clear()
     # THEN it fails past the tolerance, exit 1, with nothing quarantined (an outage is no data error)
     assert code == 1
-    assert "6 / 6 files processed (100 %), 6 failed" in out
+    assert "6 / 6 files processed (100 %), 6 failed" in err
     assert "FAILED: States.ExceedToleratedFailureThreshold" in out
     assert stack.keys("quarantine/") == [] and len(stack.keys("raw/outage/")) == 6
     assert crawls(stack) == 0

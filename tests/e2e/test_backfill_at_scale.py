@@ -50,7 +50,7 @@ def test_a_backfill_of_1000_files_lands_every_row_once_with_one_crawl(
     ]
     crawls = stack.client("glue").list_crawls(CrawlerName=stack.outputs["CrawlerName"])["Crawls"]
     assert len(crawls) == 1
-    progress = [int(m) for m in re.findall(r"^(\d+) / 1000 files processed", out, re.MULTILINE)]
+    progress = [int(m) for m in re.findall(r"^(\d+) / 1000 files processed", err, re.MULTILINE)]
     assert progress == sorted(progress) and progress[-1] == FILES
     rate = FILES / wall
     with capsys.disabled():  # the figures reach the terminal; the functions' logs stay captured
