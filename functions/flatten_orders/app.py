@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders_etl.aws_errors import retry_later_when_aws_is_busy
 from orders_etl.file_steps import flatten_file
+from orders_etl.metric_names import FILES_PUBLISHED, ROWS_WRITTEN
 from orders_etl.settings import PipelineSettings
 from orders_etl.source_files import SourceVersion
 
@@ -28,7 +29,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     version = SourceVersion.from_event(event)
     outcome = flatten_file(s3, settings, event["bucket"], key, version, staged_by_validate=event.get("staged", True))
     result = outcome.summary
-    metrics.add_metric(name="RowsWritten", unit=MetricUnit.Count, value=result.rows)
+    metrics.add_metric(name=ROWS_WRITTEN, unit=MetricUnit.Count, value=result.rows)
+    if not outcome.published.superseded:  # a later version of the key won: this one published nothing
+        metrics.add_metric(name=FILES_PUBLISHED, unit=MetricUnit.Count, value=1)
     summary: dict[str, Any] = {
         "key": key,
         "rows": result.rows,

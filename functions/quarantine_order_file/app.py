@@ -8,6 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders_etl.aws_errors import retry_later_when_aws_is_busy
+from orders_etl.metric_names import FILES_QUARANTINED
 from orders_etl.quarantine import quarantine_file
 from orders_etl.settings import PipelineSettings
 from orders_etl.source_files import SourceVersion
@@ -26,6 +27,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     settings = PipelineSettings.from_env()
     version = SourceVersion.from_event(event)
     result = quarantine_file(s3, settings, event["key"], event["error"], event["execution_arn"], version)
-    metrics.add_metric(name="FilesQuarantined", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=FILES_QUARANTINED, unit=MetricUnit.Count, value=1)
     logger.warning("file quarantined", extra={**result, "error": event["error"].get("Error")})
     return result

@@ -32,6 +32,10 @@ NAME_LIMITS = {
     "AWS::Events::Rule": 64,
     "AWS::StepFunctions::StateMachine": 80,
     "AWS::SQS::Queue": 80,
+    "AWS::SNS::Topic": 256,
+    "AWS::CloudWatch::Alarm": 255,
+    "AWS::CloudWatch::Dashboard": 255,
+    "AWS::Lambda::Permission": 100,  # its statement id
 }
 # What each service accepts (its API's name pattern and length), checked for every name, given or generated.
 _VALID_NAMES = {
@@ -43,6 +47,10 @@ _VALID_NAMES = {
     "AWS::Logs::LogGroup": re.compile(r"[.\-_/#A-Za-z0-9]{1,512}"),
     "AWS::Athena::WorkGroup": re.compile(r"[a-zA-Z0-9._-]{1,128}"),
     "AWS::SQS::Queue": re.compile(r"[A-Za-z0-9_-]{1,75}(\.fifo)?|[A-Za-z0-9_-]{1,80}"),
+    "AWS::SNS::Topic": re.compile(r"[A-Za-z0-9_-]{1,251}\.fifo|[A-Za-z0-9_-]{1,256}"),
+    # PutMetricAlarm: UTF-8 without ASCII control characters; PutDashboard: "alphanumerics, dash (-), and underscore".
+    "AWS::CloudWatch::Alarm": re.compile(r"[^\x00-\x1f\x7f]{1,255}"),
+    "AWS::CloudWatch::Dashboard": re.compile(r"[A-Za-z0-9_-]{1,255}"),
 }
 # S3's general purpose bucket naming rules.
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")

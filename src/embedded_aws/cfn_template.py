@@ -1,4 +1,5 @@
-"""Reading template.yaml and resolving the intrinsics the stack uses (Ref, Sub, GetAtt, Join, Select, Split)."""
+"""Reading template.yaml and resolving the intrinsics the stack uses (Ref, Sub, GetAtt, Join, Select, Split), and
+its Conditions (Equals, Not, And, Or, Condition)."""
 
 from __future__ import annotations
 
@@ -62,6 +63,7 @@ class Resolver:
     stack_name: str
     region: str
     attribute: Callable[[str, str | None], str]
+    conditions: Mapping[str, Any] = field(default_factory=dict)  # the template's Conditions section
     pseudo: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -101,6 +103,29 @@ class Resolver:
             if name.startswith("Fn::"):
                 raise NotImplementedError(f"intrinsic function {name} is not supported by the embedded deployer")
         return {key: self.resolve(value) for key, value in node.items()}
+
+    def condition_holds(self, name: str) -> bool:
+        """A named condition of the template, as CloudFormation evaluates it before creating anything."""
+        if name not in self.conditions:
+            raise KeyError(f"template refers to unknown condition {name!r}")
+        return self._condition(self.conditions[name])
+
+    def _condition(self, node: Any) -> bool:
+        if isinstance(node, dict) and len(node) == 1:
+            (name, argument), *_ = node.items()
+            if name == "Condition":
+                return self.condition_holds(argument)
+            if name == "Fn::Equals":
+                left, right = (str(self.resolve(value)) for value in argument)
+                return left == right
+            if name == "Fn::Not":
+                (inner,) = argument
+                return not self._condition(inner)
+            if name == "Fn::And":
+                return all(self._condition(inner) for inner in argument)
+            if name == "Fn::Or":
+                return any(self._condition(inner) for inner in argument)
+        raise NotImplementedError(f"condition {node!r} is not supported by the embedded deployer")
 
     def ref(self, name: str) -> str:
         if name in self.pseudo:

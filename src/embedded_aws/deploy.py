@@ -48,6 +48,9 @@ _NAME_PROPERTIES = {
     "AWS::StepFunctions::StateMachine": ("StateMachineName",),
     "AWS::Events::Rule": ("Name",),
     "AWS::SQS::Queue": ("QueueName",),
+    "AWS::SNS::Topic": ("TopicName",),
+    "AWS::CloudWatch::Alarm": ("AlarmName",),
+    "AWS::CloudWatch::Dashboard": ("DashboardName",),
 }
 # The embedded Lambda runtime imports src/ directly: the layer is referred to (its ARN), never built.
 _NOT_DEPLOYED = {"AWS::Lambda::LayerVersion"}
@@ -74,7 +77,14 @@ class StackDeployer:
             _check_parameter(name, parameters[name], spec)
         self.template = translate(template, parameters, self.region)
         self.resources: dict[str, dict[str, Any]] = self.template["Resources"]
-        self.resolver = Resolver(parameters, self.stack_name, self.region, self._attribute)
+        self.resolver = Resolver(
+            parameters, self.stack_name, self.region, self._attribute, self.template.get("Conditions", {})
+        )
+        # CloudFormation creates no resource (and no output) whose condition is false; referring to one fails.
+        self.resources = {k: r for k, r in self.resources.items() if self._created(r)}
+
+    def _created(self, resource: dict[str, Any]) -> bool:
+        return "Condition" not in resource or self.resolver.condition_holds(resource["Condition"])
 
     # ---------- names and attributes, derived without creating anything ----------
     def _physical_name(self, logical_id: str) -> str:
@@ -103,17 +113,19 @@ class StackDeployer:
             "AWS::Logs::LogGroup": f"{arn_prefix.format('logs')}:log-group:{name}:*",
             "AWS::IAM::Role": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}",
             "AWS::SQS::Queue": f"{arn_prefix.format('sqs')}:{name}",
+            "AWS::SNS::Topic": f"{arn_prefix.format('sns')}:{name}",
+            "AWS::CloudWatch::Alarm": f"{arn_prefix.format('cloudwatch')}:alarm:{name}",
         }
         if attribute is None:
-            # Ref: state machines and layer versions return their ARN, everything else its name.
-            if kind in ("AWS::StepFunctions::StateMachine", "AWS::Lambda::LayerVersion"):
+            # Ref: state machines, layer versions and topics return their ARN, everything else its name.
+            if kind in ("AWS::StepFunctions::StateMachine", "AWS::Lambda::LayerVersion", "AWS::SNS::Topic"):
                 return arns[kind]
             if kind == "AWS::SQS::Queue":  # Ref of a queue is its URL
                 return f"{self.endpoint_url}/{ACCOUNT_ID}/{name}"
             return name
-        if attribute == "Arn" and kind in arns:
+        if (attribute == "Arn" or (kind, attribute) == ("AWS::SNS::Topic", "TopicArn")) and kind in arns:
             return arns[kind]
-        if attribute == "Name":
+        if attribute == "Name" or (kind, attribute) == ("AWS::SNS::Topic", "TopicName"):
             return name
         raise NotImplementedError(f"GetAtt {logical_id}.{attribute} is not supported by the embedded deployer")
 
@@ -137,6 +149,8 @@ class StackDeployer:
             ("AWS::SQS::Queue", self._queue),
             ("AWS::SQS::Queue", self._queue_redrive_policy),
             ("AWS::SQS::QueuePolicy", self._queue_policy),
+            ("AWS::SNS::Topic", self._topic),
+            ("AWS::SNS::Subscription", self._subscription),
             ("AWS::S3::Bucket", self._bucket),
             ("AWS::S3::BucketPolicy", self._bucket_policy),
             ("AWS::Lambda::Function", self._function),
@@ -145,8 +159,11 @@ class StackDeployer:
             ("AWS::Glue::Crawler", self._crawler),
             ("AWS::StepFunctions::StateMachine", self._state_machine),
             ("AWS::Events::Rule", self._rule),
+            ("AWS::Lambda::Permission", self._permission),
             ("AWS::Athena::WorkGroup", self._work_group),
             ("AWS::Athena::NamedQuery", self._named_query),
+            ("AWS::CloudWatch::Alarm", self._alarm),
+            ("AWS::CloudWatch::Dashboard", self._dashboard),
         ]
         known = {kind for kind, _ in order} | _NOT_DEPLOYED
         unsupported = {r["Type"] for r in self.resources.values()} - known
@@ -161,7 +178,9 @@ class StackDeployer:
                 if resource["Type"] == kind:
                     create(logical_id)
         outputs: dict[str, dict[str, Any]] = self.template.get("Outputs", {})
-        return {name: str(self.resolver.resolve(spec["Value"])) for name, spec in outputs.items()}
+        return {
+            name: str(self.resolver.resolve(spec["Value"])) for name, spec in outputs.items() if self._created(spec)
+        }
 
     def _client(self, service: str) -> Any:
         return admin_client(service, self.endpoint_url, self.region)
@@ -239,6 +258,8 @@ class StackDeployer:
         optional: dict[str, Any] = {}
         if "EphemeralStorage" in props:
             optional["EphemeralStorage"] = {"Size": int(props["EphemeralStorage"]["Size"])}
+        if "DeadLetterConfig" in props:  # where Lambda puts an asynchronous event that failed every attempt
+            optional["DeadLetterConfig"] = props["DeadLetterConfig"]
         self._client("lambda").create_function(
             FunctionName=self._physical_name(logical_id),
             Runtime=props["Runtime"],
@@ -309,6 +330,58 @@ class StackDeployer:
                 target["RetryPolicy"] = {k: int(v) for k, v in target["RetryPolicy"].items()}
         if targets:
             events.put_targets(Rule=name, EventBusName=props.get("EventBusName", "default"), Targets=targets)
+
+    def _permission(self, logical_id: str) -> None:
+        """A function's resource-based policy statement (SAM adds one per EventBridge rule that invokes it)."""
+        props = self._props(logical_id)
+        optional = {k: props[k] for k in ("SourceArn", "SourceAccount", "EventSourceToken") if k in props}
+        self._client("lambda").add_permission(
+            FunctionName=props["FunctionName"],
+            # CloudFormation names the statement itself; here after the stack and the logical id.
+            StatementId=generated_name("AWS::Lambda::Permission", self.stack_name, logical_id, self.region),
+            Action=props["Action"],
+            Principal=props["Principal"],
+            **optional,
+        )
+
+    def _topic(self, logical_id: str) -> None:
+        props = self._props(logical_id)
+        unsupported = set(props) - {"TopicName", "Tags", *_TOPIC_ATTRIBUTES}
+        if unsupported:
+            raise NotImplementedError(f"the embedded deployer does not support topic properties {sorted(unsupported)}")
+        self._client("sns").create_topic(
+            Name=self._physical_name(logical_id),
+            Attributes={k: _queue_attribute(v) for k, v in props.items() if k in _TOPIC_ATTRIBUTES},
+            Tags=props.get("Tags", []),
+        )
+
+    def _subscription(self, logical_id: str) -> None:
+        props = self._props(logical_id)
+        attributes = {k: _queue_attribute(v) for k, v in props.items() if k in _SUBSCRIPTION_ATTRIBUTES}
+        unsupported = set(props) - {"TopicArn", "Protocol", "Endpoint", *_SUBSCRIPTION_ATTRIBUTES}
+        if unsupported:
+            raise NotImplementedError(f"the embedded deployer does not support subscription {sorted(unsupported)}")
+        self._client("sns").subscribe(
+            TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"], Attributes=attributes
+        )
+
+    def _alarm(self, logical_id: str) -> None:
+        props = self._props(logical_id)
+        unsupported = set(props) - set(_ALARM_PROPERTIES) - {"AlarmName"}
+        if unsupported:
+            raise NotImplementedError(f"the embedded deployer does not support alarm properties {sorted(unsupported)}")
+        # Numbers that came from parameters are still strings.
+        arguments = {k: _ALARM_PROPERTIES[k](v) for k, v in props.items() if k in _ALARM_PROPERTIES}
+        self._client("cloudwatch").put_metric_alarm(AlarmName=self._physical_name(logical_id), **arguments)
+
+    def _dashboard(self, logical_id: str) -> None:
+        props = self._props(logical_id)
+        body = props["DashboardBody"]
+        try:  # PutDashboard refuses a body that is not JSON (InvalidParameterInput); moto stores anything
+            json.loads(body)
+        except ValueError as error:
+            raise ValueError(f"{logical_id}: DashboardBody is not valid JSON: {error}") from error
+        self._client("cloudwatch").put_dashboard(DashboardName=self._physical_name(logical_id), DashboardBody=body)
 
     def _work_group(self, logical_id: str) -> None:
         props = self._props(logical_id)
@@ -405,6 +478,58 @@ _QUEUE_ATTRIBUTES = {
     "ReceiveMessageWaitTimeSeconds",
     "SqsManagedSseEnabled",
     "VisibilityTimeout",
+}
+
+
+# AWS::SNS::Topic properties that are topic attributes of the same name.
+_TOPIC_ATTRIBUTES = {
+    "ContentBasedDeduplication",
+    "DisplayName",
+    "FifoTopic",
+    "KmsMasterKeyId",
+    "SignatureVersion",
+    "TracingConfig",
+}
+# AWS::SNS::Subscription properties that are subscription attributes of the same name.
+_SUBSCRIPTION_ATTRIBUTES = {
+    "DeliveryPolicy",
+    "FilterPolicy",
+    "FilterPolicyScope",
+    "RawMessageDelivery",
+    "RedrivePolicy",
+}
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    return value if isinstance(value, bool) else str(value).lower() == "true"
+
+
+# AWS::CloudWatch::Alarm properties, which PutMetricAlarm takes under the same names, each in its API type.
+_ALARM_PROPERTIES: dict[str, Any] = {
+    "ActionsEnabled": _boolean,
+    "AlarmActions": list,
+    "AlarmDescription": str,
+    "ComparisonOperator": str,
+    "DatapointsToAlarm": int,
+    "Dimensions": _identity,
+    "EvaluateLowSampleCountPercentile": str,
+    "EvaluationPeriods": int,
+    "ExtendedStatistic": str,
+    "InsufficientDataActions": list,
+    "MetricName": str,
+    "Metrics": _identity,
+    "Namespace": str,
+    "OKActions": list,
+    "Period": int,
+    "Statistic": str,
+    "Threshold": float,
+    "ThresholdMetricId": str,
+    "TreatMissingData": str,
+    "Unit": str,
 }
 
 

@@ -26,6 +26,7 @@ from moto.core.exceptions import (
     InvalidClientTokenIdError,
     JsonRESTError,
     SignatureDoesNotMatchError,
+    _RESTError,
 )
 from moto.core.utils import get_service_model
 from moto.iam import access_control
@@ -35,7 +36,14 @@ from moto.s3.models import s3_backends
 from embedded_aws.cfn_template import ACCOUNT_ID
 from embedded_aws.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY
 from embedded_aws.iam_policy_evaluation import Decision, Request, evaluate
-from embedded_aws.iam_requests import Check, RequestDescription, describe_json_service, describe_s3
+from embedded_aws.iam_requests import (
+    QUERY_SERVICES,
+    Check,
+    RequestDescription,
+    describe_json_service,
+    describe_query_service,
+    describe_s3,
+)
 from embedded_aws.service_roles import RoleNotAssumable, credentials_for
 
 ADMIN_ARN = f"arn:aws:iam::{ACCOUNT_ID}:user/embedded-admin"
@@ -237,6 +245,8 @@ def _describe(response: Any, service: str, region: str, resource: str) -> Reques
         moto_action = str(response.data.get("Action", "")) if isinstance(response.data, dict) else ""
         return describe_s3(response.method, response.uri, response.headers, response.raw_body, resource, moto_action)
     operation = response._get_action()
+    if service in QUERY_SERVICES:
+        return describe_query_service(service, operation, response.uri, response.data, region, ACCOUNT_ID)
     return describe_json_service(service, operation, response.uri, response.raw_body, region, ACCOUNT_ID)
 
 
@@ -264,6 +274,15 @@ class JsonServiceError(JsonRESTError):  # type: ignore[misc]  # moto is untyped 
         self.code = status
 
 
+class SnsAuthorizationError(_RESTError):  # type: ignore[misc]  # moto is untyped here
+    """SNS's word for a denied call (AuthorizationErrorException, HTTP 403), in the query protocol's XML."""
+
+    code = 403
+
+    def __init__(self, message: str) -> None:
+        super().__init__("AuthorizationError", message)
+
+
 def _in_json(refused: Exception) -> Exception:
     """moto words an unknown key or a wrong signature in XML; JSON services answer as AWS's do."""
     if isinstance(refused, InvalidClientTokenIdError):
@@ -287,6 +306,8 @@ def access_denied(service: str, principal: Principal, check: Check, decision: De
     if service == "s3":
         return S3AccessDenied(denial_message(principal, check, decision, quote_resource=True))
     message = denial_message(principal, check, decision, quote_resource=False)
+    if service == "sns":  # SNS's own error for a denied call (AuthorizationErrorException: 403)
+        return SnsAuthorizationError(message)
     if service in _JSON_SERVICES:
         return JsonServiceError("AccessDeniedException", message, status=403 if service == "lambda" else 400)
     error: Exception = AccessDeniedError(user_arn=principal.arn, action=f"{check.action} on resource: {check.resource}")

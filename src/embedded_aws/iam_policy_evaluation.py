@@ -110,10 +110,14 @@ def _principal_matches(statement: Mapping[str, Any], principal_arn: str) -> bool
 
 
 def _names_principal(element: Any, principal_arn: str) -> bool:
+    """`principal_arn` is an IAM ARN, or a service principal (`events.amazonaws.com`) when a service acts itself
+    (EventBridge delivering to a queue or invoking a function, which resource policies name under "Service")."""
     if element == "*":
         return True
     if not isinstance(element, Mapping):
         raise UnsupportedPolicy(f"Principal {element!r}")
+    if not principal_arn.startswith("arn:"):
+        return principal_arn in _as_list(element.get("Service", []))
     names = _as_list(element.get("AWS", []))
     account = principal_arn.split(":")[4]
     role = _role_arn_of_session(principal_arn)

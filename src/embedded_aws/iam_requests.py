@@ -135,7 +135,10 @@ _IAM_ACTION_NAMES = {
     ("sqs", "SendMessageBatch"): "SendMessage",
     ("sqs", "DeleteMessageBatch"): "DeleteMessage",
     ("sqs", "ChangeMessageVisibilityBatch"): "ChangeMessageVisibility",
+    ("sns", "PublishBatch"): "Publish",
 }
+# Services whose API takes form-encoded parameters (the query protocol) rather than JSON.
+QUERY_SERVICES = {"sns"}
 
 _GLUE_CRAWLER_ACTIONS = {"StartCrawler", "StopCrawler", "GetCrawler", "UpdateCrawler", "DeleteCrawler"}
 _GLUE_DATABASE_ACTIONS = {"GetDatabase", "CreateDatabase", "UpdateDatabase", "DeleteDatabase"}
@@ -187,6 +190,16 @@ def describe_json_service(
     return RequestDescription([Check(action, resource) for resource in resources])
 
 
+def describe_query_service(
+    service: str, operation: str, uri: str, form: Mapping[str, Any], region: str, account: str
+) -> RequestDescription:
+    """A query-protocol request (SNS): its parameters are the form fields moto has already parsed."""
+    parameters = {name: values[0] if isinstance(values, list) else values for name, values in form.items()}
+    action = f"{service}:{_IAM_ACTION_NAMES.get((service, operation), operation)}"
+    resources = _resources(service, operation, uri, parameters, f"{region}:{account}")
+    return RequestDescription([Check(action, resource) for resource in resources])
+
+
 def _json_parameters(service: str, body: bytes | str | None) -> dict[str, Any]:
     if service == "lambda" or not body:
         return {}  # a Lambda invocation's body is the function's event, not parameters
@@ -206,6 +219,8 @@ def _resources(service: str, operation: str, uri: str, parameters: dict[str, Any
                 return [str(parameters[parameter]).split("#", 1)[0]]  # `<arn>#<TestCase>` is the state machine
     if service == "sqs":
         return _sqs_resources(parameters, where)
+    if service == "sns":
+        return _sns_resources(operation, parameters, f"arn:aws:sns:{where}")
     if service == "lambda":
         parsed = urlparse(uri)
         match = re.search(r"/functions/([^/]+)", parsed.path)
@@ -243,6 +258,19 @@ def _sqs_resources(parameters: dict[str, Any], where: str) -> list[str]:
     else:
         return ["*"]  # ListQueues
     return [f"arn:aws:sqs:{region}:{account}:{name}"]
+
+
+def _sns_resources(operation: str, parameters: dict[str, Any], prefix: str) -> list[str]:
+    """The topic a call acts on: Publish, Subscribe and the topic calls name it; a subscription's ARN is its topic's
+    ARN and an id (sns:Unsubscribe and the like are authorized on the topic)."""
+    for parameter in ("TopicArn", "TargetArn", "ResourceArn"):
+        if parameter in parameters:
+            return [str(parameters[parameter])]
+    if "SubscriptionArn" in parameters:
+        return [str(parameters["SubscriptionArn"]).rsplit(":", 1)[0]]
+    if operation == "CreateTopic" and "Name" in parameters:
+        return [f"{prefix}:{parameters['Name']}"]
+    return ["*"]
 
 
 def _function_arn(name_or_arn: str, qualifier: str | None, prefix: str) -> str:

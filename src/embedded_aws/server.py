@@ -18,9 +18,12 @@ from embedded_aws import (
     clock,
     distributed_map,
     eventbridge_targets,
+    execution_events,
+    execution_history,
     glue_crawls,
     iam_enforcement,
     json_paths,
+    lambda_async,
     lambda_runtime,
     mocked_responses,
     redrive,
@@ -99,7 +102,10 @@ class EmbeddedAws:
         s3_missing_objects.install()
         state_machine_role.install()
         lambda_runtime.install(self.endpoint_url)
+        lambda_async.install()
         eventbridge_targets.install()
+        execution_events.install()
+        execution_history.install()
         s3_event_sequencers.install()
         s3_delete_marker_events.install()
         s3_key_limit.install()
@@ -131,8 +137,16 @@ class EmbeddedAws:
         )
         return deployer.deploy()
 
+    def settled(self) -> bool:
+        """No execution's end is still to be announced and no asynchronous function call is left: what a test
+        waits for before it reads what the stack's event targets did (or runs a command whose output it parses,
+        since the functions log to this process's stdout)."""
+        return not execution_events.announcing() and lambda_async.in_flight() == 0
+
     def reset(self) -> None:
         """Forget every resource (moto's reset), keeping the server and the patches."""
+        lambda_async.forget_pending()  # retries of functions that are about to be gone
+        execution_events.forget_sent()
         requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
 
     def stop(self) -> None:
@@ -156,7 +170,10 @@ class EmbeddedAws:
         s3_key_limit.uninstall()
         s3_delete_marker_events.uninstall()
         s3_event_sequencers.uninstall()
+        execution_history.uninstall()
+        execution_events.uninstall()
         eventbridge_targets.uninstall()
+        lambda_async.uninstall()
         aws_managed_policies.uninstall()
         bucket_policy.uninstall()
         lambda_runtime.uninstall()

@@ -25,7 +25,7 @@ V2 = json.dumps([order("A", "2025-10-01", product("NEW", 2, 1)), order("C", "202
 def caught_events(stack: Stack) -> Iterator[Any]:
     """Pipeline rule off; returns a function that writes a body to KEY and returns the S3 event it caused."""
     events, sqs = stack.client("events"), stack.client("sqs")
-    (rule,) = events.list_rules()["Rules"]
+    (rule,) = [r for r in events.list_rules()["Rules"] if "OrderPipeline" in r["Name"]]  # not the notifier's
     events.disable_rule(Name=rule["Name"])
     queue = sqs.create_queue(QueueName="caught-events")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

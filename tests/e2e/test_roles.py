@@ -23,7 +23,7 @@ PARQUET = "parquet_files/orders/dt=2025-01-01/probe.parquet"
 STAGED = "manifests/orders/staging/dt=2025-01-01/probe.parquet"
 QUARANTINED = "quarantine/roles/probe.json"
 REPORT = "reports/roles/probe.json"
-DENIED = ("AccessDenied", "AccessDeniedException", "403")
+DENIED = ("AccessDenied", "AccessDeniedException", "AuthorizationError", "403")  # SNS says AuthorizationError
 
 
 @dataclass
@@ -222,6 +222,55 @@ def describe_a_pipeline_map_run(r: Role) -> Any:
     return r.client("stepfunctions").describe_map_run(mapRunArn=arn)
 
 
+def an_execution(r: Role, machine_output: str, execution_input: dict[str, Any]) -> str:
+    """An execution of the stack's state machine (started once, as the administrator), for probes to read."""
+    sfn, machine = r.stack.client("stepfunctions"), r.stack.outputs[machine_output]
+    arn = f"{machine.replace(':stateMachine:', ':execution:')}:role-probe"
+    try:
+        sfn.describe_execution(executionArn=arn)
+    except ClientError:
+        sfn.start_execution(stateMachineArn=machine, name="role-probe", input=json.dumps(execution_input))
+    return arn
+
+
+def describe_a_pipeline_execution(r: Role) -> Any:
+    return r.client("stepfunctions").describe_execution(executionArn=an_execution(r, "StateMachineArn", {}))
+
+
+def read_a_pipeline_history(r: Role) -> Any:
+    arn = an_execution(r, "StateMachineArn", {})
+    return r.client("stepfunctions").get_execution_history(executionArn=arn, reverseOrder=True, maxResults=5)
+
+
+def describe_a_backfill_execution(r: Role) -> Any:
+    # A prefix outside the raw area: the backfill fails at once, and its execution stays to be read.
+    arn = an_execution(r, "BackfillStateMachineArn", {"prefix": "elsewhere/"})
+    return r.client("stepfunctions").describe_execution(executionArn=arn)
+
+
+def read_a_backfill_history(r: Role) -> Any:
+    arn = an_execution(r, "BackfillStateMachineArn", {"prefix": "elsewhere/"})
+    return r.client("stepfunctions").get_execution_history(executionArn=arn, reverseOrder=True, maxResults=5)
+
+
+def describe_another_machines_execution(r: Role) -> Any:
+    arn = f"arn:aws:states:us-east-1:{ACCOUNT_ID}:execution:another-machine:role-probe"
+    return r.client("stepfunctions").describe_execution(executionArn=arn)
+
+
+def stop_a_pipeline_execution(r: Role) -> Any:
+    return r.client("stepfunctions").stop_execution(executionArn=an_execution(r, "StateMachineArn", {}))
+
+
+def publish_a_notification(r: Role) -> Any:
+    return r.client("sns").publish(TopicArn=r.stack.outputs["NotificationTopicArn"], Subject="probe", Message="probe")
+
+
+def publish_to_another_topic(r: Role) -> Any:
+    topic = r.stack.client("sns").create_topic(Name="another-topic")["TopicArn"]
+    return r.client("sns").publish(TopicArn=topic, Message="probe")
+
+
 # ---------- each role: allowed, then denied ----------
 ROLES: dict[str, tuple[list[Probe], list[Probe]]] = {
     "ValidateOrderFileFunction": (
@@ -275,6 +324,23 @@ ROLES: dict[str, tuple[list[Probe], list[Probe]]] = {
         [write_raw, read_raw_latest, start_pipeline, list_raw_versions],
     ),
     "OrderPipelineStateMachineOrderFileCreated": ([start_pipeline], [start_backfill, read_raw_latest]),
+    "NotifyFailedExecutionFunction": (
+        [
+            describe_a_pipeline_execution,
+            read_a_pipeline_history,
+            describe_a_backfill_execution,
+            read_a_backfill_history,
+            publish_a_notification,
+        ],
+        [
+            describe_another_machines_execution,
+            stop_a_pipeline_execution,
+            start_pipeline,
+            publish_to_another_topic,
+            read_raw_latest,
+            describe_a_pipeline_map_run,
+        ],
+    ),
     "OrdersCrawler": (
         [read_parquet, get_orders_table, receive_crawl_events, purge_crawl_events, delete_orders_table],
         [read_raw_latest, write_parquet, send_crawl_event],

@@ -27,6 +27,9 @@ FUNCTIONS = {
     "PinLatestVersionFunction": "pin_latest_version",
 }
 BACKFILL_ONLY = ("SummarizeBackfillFunction", "PinLatestVersionFunction")
+# Invoked by EventBridge when an execution does not succeed, by no state machine.
+NOTIFIER = "NotifyFailedExecutionFunction"
+ALL_FUNCTIONS = FUNCTIONS | {NOTIFIER: "notify_failed_execution"}
 STACK = "orders-etl"
 REGION = "us-east-1"
 # The UUID at the end of the stack's id (AWS::StackId), which names the backfill state machine.
@@ -38,9 +41,18 @@ LAMBDA_BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExe
 XRAY_WRITE_ONLY = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"
 
 
+def pipeline_rule(events: Any) -> dict[str, Any]:
+    """The rule that starts the pipeline (the other one, the notifier's, targets a function)."""
+    (rule,) = [
+        rule
+        for rule in events.list_rules()["Rules"]
+        if any(":states:" in t["Arn"] for t in events.list_targets_by_rule(Rule=rule["Name"])["Targets"])
+    ]
+    return dict(rule)
+
+
 def rule_pattern(events: Any) -> dict[str, Any]:
-    (rule,) = events.list_rules()["Rules"]
-    pattern: dict[str, Any] = json.loads(rule["EventPattern"])
+    pattern: dict[str, Any] = json.loads(pipeline_rule(events)["EventPattern"])
     return pattern
 
 
@@ -109,6 +121,9 @@ def test_outputs_name_the_stack_resources(stack: Any) -> None:
         "QuarantinePrefix",
         "ReportPrefix",
         "BackfillStateMachineArn",
+        "NotificationTopicArn",
+        "NotificationDeadLetterQueueUrl",
+        "DashboardName",
     }
     assert (stack.outputs["RawPrefix"], stack.outputs["QuarantinePrefix"]) == ("raw/", "quarantine/")
     assert stack.outputs["BackfillStateMachineArn"].endswith(f":stateMachine:backfill-{STACK_UUID}")
@@ -126,8 +141,8 @@ def test_functions_have_globals_merged_with_their_own_properties(stack: Any) -> 
     deployed = {f["FunctionName"]: f for f in lambda_client.list_functions()["Functions"]}
 
     # THEN there is one per template function
-    assert set(deployed) == {f"{STACK}-{logical_id}" for logical_id in FUNCTIONS}
-    for logical_id, service in FUNCTIONS.items():
+    assert set(deployed) == {f"{STACK}-{logical_id}" for logical_id in ALL_FUNCTIONS}
+    for logical_id, service in ALL_FUNCTIONS.items():
         config = deployed[f"{STACK}-{logical_id}"]
         # AND Globals apply to each
         assert config["Runtime"] == "python3.12"
@@ -161,7 +176,7 @@ def test_state_machine_definition_is_fully_substituted(stack: Any) -> None:
     called = {s["Parameters"]["FunctionName"] for s in states.values() if s["Type"] == "Task"}
     arns = {f["FunctionArn"]: f["FunctionName"] for f in stack.client("lambda").list_functions()["Functions"]}
     # every function but the backfill's own, which only the Backfill state machine calls
-    assert called == {arn for arn, name in arns.items() if not name.endswith(BACKFILL_ONLY)}
+    assert called == {arn for arn, name in arns.items() if not name.endswith((*BACKFILL_ONLY, NOTIFIER))}
     assert len(called) == len(FUNCTIONS) - len(BACKFILL_ONLY)
 
 
@@ -169,7 +184,7 @@ def test_rule_routes_new_raw_order_files_of_the_bucket_to_the_state_machine(stac
     events = stack.client("events")
     # GIVEN the deployed rule
     pattern = rule_pattern(events)
-    (rule,) = events.list_rules()["Rules"]
+    rule = pipeline_rule(events)
 
     # THEN it matches Object Created in this bucket under raw/, and targets the state machine
     assert pattern["source"] == ["aws.s3"]
@@ -275,7 +290,7 @@ def test_log_groups_have_retention(stack: Any) -> None:
     groups = {g["logGroupName"]: g for g in stack.client("logs").describe_log_groups()["logGroups"]}
 
     # THEN each function and the state machine has one, kept for LogRetentionDays
-    expected = {f"/aws/lambda/{STACK}-{logical_id}" for logical_id in FUNCTIONS}
+    expected = {f"/aws/lambda/{STACK}-{logical_id}" for logical_id in ALL_FUNCTIONS}
     expected.add(f"/aws/vendedlogs/states/{STACK}-order-pipeline")
     assert expected <= set(groups)
     assert all(groups[name].get("retentionInDays") == 30 for name in expected)
@@ -340,7 +355,7 @@ def test_function_roles_have_sams_managed_policies_and_their_template_statements
 def test_rule_target_role_is_trusted_by_eventbridge_and_may_only_start_the_state_machine(stack: Any) -> None:
     events, iam = stack.client("events"), stack.client("iam")
     # GIVEN the deployed rule / WHEN its target is read
-    (rule,) = events.list_rules()["Rules"]
+    rule = pipeline_rule(events)
     (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
 
     # THEN its role is its own (not the state machine's), one EventBridge may assume
@@ -388,9 +403,9 @@ def test_generated_names_stay_within_their_limits_for_a_long_stack_name(embedded
     # name and the logical id, and adds a hyphen and 12 characters of its own)
     assert roles == first
     assert all(len(name) <= 64 and name.startswith(stack_name[:25]) for name in roles)
-    assert len(roles) == len(FUNCTIONS) + 4  # + both state machines, the rule's target, the crawler
+    assert len(roles) == len(ALL_FUNCTIONS) + 4  # + both state machines, the rule's target, the crawler
     # AND the shortened role is the one the rule's target uses, allowed to start the state machine
-    (rule,) = events.list_rules()["Rules"]
+    rule = pipeline_rule(events)
     (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
     assert re.fullmatch(rf"{stack_name[:25]}-OrderPipelineStateMachine-[A-Z2-7]{{12}}", role_name(target["RoleArn"]))
     assert role_name(target["RoleArn"]) in roles
@@ -558,19 +573,19 @@ def test_unsupported_resource_type_is_refused(embedded_aws: EmbeddedAws, tmp_pat
     template = tmp_path / "template.yaml"
     template.write_text(
         "Resources:\n"
-        "  Topic:\n"
-        "    Type: AWS::SNS::Topic\n"
+        "  Table:\n"
+        "    Type: AWS::DynamoDB::Table\n"
         "  Bucket:\n"
         "    Type: AWS::S3::Bucket\n"
         "Outputs:\n"
-        "  TopicArn:\n"
-        "    Value: !Ref Topic\n",
+        "  TableName:\n"
+        "    Value: !Ref Table\n",
         encoding="utf-8",
     )
     deployer = StackDeployer(template_path=template, endpoint_url=embedded_aws.endpoint_url)
 
     # WHEN it is deployed / THEN it is refused, naming the type, before anything is created
-    with pytest.raises(NotImplementedError, match="AWS::SNS::Topic"):
+    with pytest.raises(NotImplementedError, match="AWS::DynamoDB::Table"):
         deployer.deploy()
 
 
@@ -628,6 +643,23 @@ def test_resolver_evaluates_intrinsics(resolver: Resolver, node: Any, expected: 
     assert resolver.resolve(node) == expected
 
 
+def test_resolver_evaluates_conditions_as_cloudformation_does() -> None:
+    conditions = {
+        "HasEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "Email"}, ""]}]},
+        "IsDev": {"Fn::Equals": ["dev", {"Ref": "Env"}]},
+        "Both": {"Fn::And": [{"Condition": "HasEmail"}, {"Condition": "IsDev"}]},
+        "Either": {"Fn::Or": [{"Condition": "HasEmail"}, {"Condition": "IsDev"}]},
+    }
+
+    def resolver(email: str) -> Resolver:
+        return Resolver({"Env": "dev", "Email": email}, "s", "eu-west-1", lambda *_: "", conditions)
+
+    assert [resolver("").condition_holds(c) for c in conditions] == [False, True, False, True]
+    assert [resolver("a@b.c").condition_holds(c) for c in conditions] == [True, True, True, True]
+    with pytest.raises(KeyError, match="Unknown"):
+        resolver("").condition_holds("Unknown")
+
+
 def test_resolver_refuses_unsupported_intrinsics(resolver: Resolver) -> None:
     # GIVEN an intrinsic the deployer does not implement / WHEN resolved / THEN it is an error, not left as is
     with pytest.raises(NotImplementedError, match="Fn::If"):
@@ -666,3 +698,147 @@ def test_backfill_definition_is_fully_substituted_and_calls_deployed_functions(s
     called = set(re.findall(r'"FunctionName": "([^"]+)"', definition))
     arns = {f["FunctionArn"] for f in stack.client("lambda").list_functions()["Functions"]}
     assert called <= arns and len(called) == 7
+
+
+# ---------- notifications, alarms, dashboard ----------
+PIPELINE_EXECUTIONS = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:execution:{STACK}-OrderPipelineStateMachine:*"
+BACKFILL_EXECUTIONS = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:execution:backfill-{STACK_UUID}:*"
+
+
+def test_the_notification_topic_is_encrypted_and_has_no_subscriber_by_default(stack: Any) -> None:
+    sns = stack.client("sns")
+    topic = stack.outputs["NotificationTopicArn"]
+
+    attributes = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+
+    assert topic == f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{STACK}-NotificationTopic"
+    assert attributes["KmsMasterKeyId"] == "alias/aws/sns"
+    assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+
+
+def test_a_notification_email_is_subscribed_to_the_topic(embedded_aws: EmbeddedAws, aws: Any) -> None:
+    # GIVEN / WHEN the stack is deployed with NotificationEmail (the condition creates the subscription)
+    outputs = embedded_aws.deploy(parameter_overrides={"NotificationEmail": "ops@example.com"})
+
+    # THEN the address is the topic's one subscriber, by email
+    (subscription,) = aws.client("sns").list_subscriptions_by_topic(TopicArn=outputs["NotificationTopicArn"])[
+        "Subscriptions"
+    ]
+    assert (subscription["Protocol"], subscription["Endpoint"]) == ("email", "ops@example.com")
+
+
+def test_an_address_that_is_not_one_is_refused(embedded_aws: EmbeddedAws, aws: Any) -> None:
+    with pytest.raises(ValueError, match="NotificationEmail"):
+        embedded_aws.deploy(parameter_overrides={"NotificationEmail": "ops at example.com"})
+
+
+def test_the_notifier_is_invoked_by_a_rule_on_the_failed_ends_of_both_state_machines(stack: Any) -> None:
+    events, lambda_client, sqs = stack.client("events"), stack.client("lambda"), stack.client("sqs")
+    notifier = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{STACK}-{NOTIFIER}"
+    dead_letters = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{STACK}-NotificationDeadLetterQueue"
+    # GIVEN the deployed stack / WHEN the rule targeting the notifier is read
+    (rule,) = [r for r in events.list_rules()["Rules"] if r["Name"] != pipeline_rule(events)["Name"]]
+    (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+
+    # THEN it matches the failed, timed out and aborted executions of the two state machines
+    assert json.loads(rule["EventPattern"]) == {
+        "source": ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {
+            "status": ["FAILED", "TIMED_OUT", "ABORTED"],
+            "stateMachineArn": [stack.state_machine_arn, stack.outputs["BackfillStateMachineArn"]],
+        },
+    }
+    # AND it invokes the notifier (no role: the function's policy lets EventBridge in, for this rule only)
+    assert target["Arn"] == notifier and "RoleArn" not in target
+    (statement,) = json.loads(lambda_client.get_policy(FunctionName=notifier)["Policy"])["Statement"]
+    assert (statement["Principal"], statement["Action"]) == (
+        {"Service": "events.amazonaws.com"},
+        "lambda:InvokeFunction",
+    )
+    assert statement["Condition"] == {"ArnLike": {"AWS:SourceArn": rule["Arn"]}}
+    # AND what it cannot deliver, and what the notifier fails to send after Lambda's retries, go to one queue,
+    # which admits EventBridge for this rule only
+    assert target["DeadLetterConfig"] == {"Arn": dead_letters}
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}
+    assert lambda_client.get_function_configuration(FunctionName=notifier)["DeadLetterConfig"] == {
+        "TargetArn": dead_letters
+    }
+    url = stack.outputs["NotificationDeadLetterQueueUrl"]
+    (admitted,) = json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])[
+        "Statement"
+    ]
+    assert admitted["Principal"] == {"Service": "events.amazonaws.com"}
+    assert admitted["Condition"] == {"ArnEquals": {"aws:SourceArn": rule["Arn"]}}
+
+
+def test_the_notifiers_role_reads_the_two_machines_executions_and_publishes_to_the_topic_only(stack: Any) -> None:
+    iam = stack.client("iam")
+    role_arn = stack.client("lambda").get_function_configuration(FunctionName=f"{STACK}-{NOTIFIER}")["Role"]
+
+    statements = inline_statements(iam, role_arn)
+
+    assert trusted_services(iam, role_arn) == {"lambda.amazonaws.com"}
+    assert attached_policies(iam, role_arn) == {LAMBDA_BASIC_EXECUTION, XRAY_WRITE_ONLY}
+    assert {action for s in statements for action in as_list(s["Action"])} == {
+        "states:DescribeExecution",
+        "states:GetExecutionHistory",
+        "sns:Publish",
+        "sqs:SendMessage",  # SAM's, for the function's dead-letter queue
+    }
+    for action in ("states:DescribeExecution", "states:GetExecutionHistory"):
+        assert allowed_resources(statements, action) == {PIPELINE_EXECUTIONS, BACKFILL_EXECUTIONS}
+    assert allowed_resources(statements, "sns:Publish") == {stack.outputs["NotificationTopicArn"]}
+    dead_letters = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{STACK}-NotificationDeadLetterQueue"
+    assert allowed_resources(statements, "sqs:SendMessage") == {dead_letters}
+
+
+def test_the_alarms_watch_failed_executions_and_quarantined_files_and_notify_nobody(stack: Any) -> None:
+    alarms = {a["AlarmName"]: a for a in stack.client("cloudwatch").describe_alarms()["MetricAlarms"]}
+
+    watched = {
+        name.removeprefix(f"{STACK}-"): (
+            a["Namespace"],
+            a["MetricName"],
+            [(d["Name"], d["Value"]) for d in a["Dimensions"]],
+        )
+        for name, a in alarms.items()
+    }
+    assert watched == {
+        "PipelineExecutionsFailedAlarm": (
+            "AWS/States",
+            "ExecutionsFailed",
+            [("StateMachineArn", stack.state_machine_arn)],
+        ),
+        "BackfillExecutionsFailedAlarm": (
+            "AWS/States",
+            "ExecutionsFailed",
+            [("StateMachineArn", stack.outputs["BackfillStateMachineArn"])],
+        ),
+        "FilesQuarantinedAlarm": ("OrdersEtl", "FilesQuarantined", [("service", "quarantine_order_file")]),
+    }
+    for alarm in alarms.values():
+        assert (alarm["Statistic"], alarm["Period"], alarm["EvaluationPeriods"]) == ("Sum", 300, 1)
+        assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1.0, "GreaterThanOrEqualToThreshold")
+        assert alarm["TreatMissingData"] == "notBreaching"
+        # the topic gets one message per failure from the notifier: an alarm action would send a second
+        assert alarm["AlarmActions"] == [] and alarm["OKActions"] == []
+
+
+def test_the_dashboard_charts_files_rows_failures_and_the_steps_durations(stack: Any) -> None:
+    cloudwatch = stack.client("cloudwatch")
+    name = stack.outputs["DashboardName"]
+
+    body = json.loads(cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"])
+
+    assert name == f"{STACK}-pipeline"
+    metrics = [tuple(m[:4]) for w in body["widgets"] if w["type"] == "metric" for m in w["properties"]["metrics"]]
+    assert ("OrdersEtl", "FilesPublished", "service", "flatten_orders") in metrics
+    assert ("OrdersEtl", "RowsWritten", "service", "flatten_orders") in metrics
+    assert ("OrdersEtl", "FilesQuarantined", "service", "quarantine_order_file") in metrics
+    assert ("AWS/States", "ExecutionsFailed", "StateMachineArn", stack.state_machine_arn) in metrics
+    durations = {m[3] for m in metrics if m[:2] == ("AWS/Lambda", "Duration")}
+    steps = ("ValidateOrderFile", "FlattenOrders", "QuarantineOrderFile", "StartCrawl", "CheckCrawl")
+    assert durations == {f"{STACK}-{step}Function" for step in steps}
+    (alarms,) = [w["properties"]["alarms"] for w in body["widgets"] if w["type"] == "alarm"]
+    assert {a["AlarmArn"] for a in cloudwatch.describe_alarms()["MetricAlarms"]} == set(alarms)

@@ -112,6 +112,25 @@ def test_a_bucket_policy_naming_the_role_allows_its_sessions_in_the_same_account
     assert evaluate([], request("s3:GetObject", f"{BUCKET}/a"), other) is Decision.IMPLICIT_DENY
 
 
+def test_a_resource_policy_naming_a_service_admits_that_service_acting_for_the_named_source_only() -> None:
+    # What SAM's AWS::Lambda::Permission adds to a function for an EventBridge rule
+    rule = "arn:aws:events:us-east-1:123456789012:rule/notify"
+    function = "arn:aws:lambda:us-east-1:123456789012:function:notifier"
+    statement = {
+        **allow("lambda:InvokeFunction", function),
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Condition": {"ArnLike": {"AWS:SourceArn": rule}},
+    }
+    function_policy = policy(statement)
+
+    def invoke(principal: str, source: str) -> Request:
+        return Request(principal, "lambda:InvokeFunction", function, {"aws:SourceArn": [source]})
+
+    assert evaluate([], invoke("events.amazonaws.com", rule), function_policy) is Decision.ALLOWED
+    assert evaluate([], invoke("events.amazonaws.com", rule + "-other"), function_policy) is Decision.IMPLICIT_DENY
+    assert evaluate([], invoke("sns.amazonaws.com", rule), function_policy) is Decision.IMPLICIT_DENY
+
+
 def test_not_action_and_not_resource_apply_to_everything_else() -> None:
     policies = [policy({"Effect": "Allow", "NotAction": "s3:Delete*", "NotResource": f"{BUCKET}/raw/*"})]
     assert evaluate(policies, request("s3:PutObject", f"{BUCKET}/parquet/a")).allowed

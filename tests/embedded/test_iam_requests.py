@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from embedded_aws.iam_requests import Check, describe_json_service, describe_s3
+from embedded_aws.iam_requests import Check, describe_json_service, describe_query_service, describe_s3
 
 BUCKET = "arn:aws:s3:::data"
 OBJECT = f"{BUCKET}/raw/a b+c.json"
@@ -171,4 +171,24 @@ def test_sqs_operations_name_their_queue_and_batches_their_single_action(
     description = describe_json_service(
         "sqs", operation, f"{ENDPOINT}/", json.dumps(parameters), "us-east-1", "123456789012"
     )
+    assert description.checks == [check]
+
+
+TOPIC = "arn:aws:sns:us-east-1:123456789012:alerts"
+
+
+@pytest.mark.parametrize(
+    ("operation", "form", "check"),
+    [
+        ("Publish", {"TopicArn": [TOPIC], "Message": ["hi"]}, Check("sns:Publish", TOPIC)),
+        ("PublishBatch", {"TopicArn": [TOPIC]}, Check("sns:Publish", TOPIC)),
+        ("Subscribe", {"TopicArn": [TOPIC], "Protocol": ["sqs"]}, Check("sns:Subscribe", TOPIC)),
+        ("Unsubscribe", {"SubscriptionArn": [f"{TOPIC}:0b5a-11"]}, Check("sns:Unsubscribe", TOPIC)),
+        ("CreateTopic", {"Name": ["alerts"]}, Check("sns:CreateTopic", TOPIC)),
+        ("ListTopics", {}, Check("sns:ListTopics", "*")),
+    ],
+)
+def test_sns_operations_name_their_topic(operation: str, form: dict[str, list[str]], check: Check) -> None:
+    # SNS speaks the query protocol: its parameters are form fields, as moto parsed them
+    description = describe_query_service("sns", operation, f"{ENDPOINT}/", form, "us-east-1", "123456789012")
     assert description.checks == [check]

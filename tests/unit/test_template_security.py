@@ -102,7 +102,7 @@ def test_every_function_and_the_state_machine_log_to_a_group_with_retention() ->
     groups = {name: r["Properties"] for name, r in RESOURCES.items() if r["Type"] == "AWS::Logs::LogGroup"}
     assert all(g.get("RetentionInDays") == {"Ref": "LogRetentionDays"} for g in groups.values()), groups
     functions = [name for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"]
-    assert len(functions) == 7
+    assert len(functions) == 8
     for function in functions:
         # Lambda writes to /aws/lambda/<function name>: the template owns that group, so retention applies.
         assert {"LogGroupName": {"Fn::Sub": f"/aws/lambda/${{{function}}}"}}.items() <= groups[
@@ -116,3 +116,34 @@ def test_every_function_and_the_state_machine_log_to_a_group_with_retention() ->
         (destination,) = machine["Logging"]["Destinations"]
         target = destination["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"]
         assert target == [group, "Arn"]
+
+
+def test_the_notifier_reads_only_the_two_state_machines_executions_and_publishes_only_to_its_topic() -> None:
+    # Execution ARNs are arn:…:execution:<state machine name>:<execution name>: each statement names one machine.
+    function = RESOURCES["NotifyFailedExecutionFunction"]["Properties"]
+    (policy,) = function["Policies"]
+    reads, publish = policy["Statement"]
+    assert reads["Action"] == ["states:DescribeExecution", "states:GetExecutionHistory"]
+    pipeline, backfill = reads["Resource"]
+    assert pipeline == {
+        "Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:"
+        "${OrderPipelineStateMachine.Name}:*"
+    }
+    assert backfill["Fn::Sub"][0].endswith(":execution:backfill-${StackUuid}:*")
+    assert publish == {"Effect": "Allow", "Action": "sns:Publish", "Resource": {"Ref": "NotificationTopic"}}
+    # AND the AWS managed key of SNS needs no KMS statement; the dead-letter queue's, SAM adds (sqs:SendMessage)
+    assert function["DeadLetterQueue"] == {
+        "Type": "SQS",
+        "TargetArn": {"Fn::GetAtt": ["NotificationDeadLetterQueue", "Arn"]},
+    }
+
+
+def test_the_notification_topic_is_encrypted_and_its_dead_letter_queue_admits_only_the_notifiers_rule() -> None:
+    assert RESOURCES["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == "alias/aws/sns"
+    assert RESOURCES["NotificationDeadLetterQueue"]["Properties"]["SqsManagedSseEnabled"] is True
+    (statement,) = RESOURCES["NotificationDeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["NotifyFailedExecutionFunctionExecutionFailed", "Arn"]}}
+    }
