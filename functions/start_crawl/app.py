@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders_etl.aws_errors import retry_later_when_aws_is_busy
 from orders_etl.crawl import start_crawl
+from orders_etl.metric_names import CRAWLS_JOINED, CRAWLS_STARTED
 from orders_etl.settings import PipelineSettings
 
 logger = Logger()
@@ -24,7 +25,7 @@ glue = boto3.client("glue")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = PipelineSettings.from_env()
     started = start_crawl(glue, settings.crawler_name)
-    metrics.add_metric(name="CrawlsStarted" if started else "CrawlsJoined", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=CRAWLS_STARTED if started else CRAWLS_JOINED, unit=MetricUnit.Count, value=1)
     logger.info("crawl started" if started else "joined the running crawl", extra={"crawler": settings.crawler_name})
     # The state machine waits wait_seconds between checks and gives up after poll_limit checks.
     return {

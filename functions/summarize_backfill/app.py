@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders_etl.aws_errors import retry_later_when_aws_is_busy
 from orders_etl.backfill_report import summarize_backfill
+from orders_etl.metric_names import BACKFILL_FILES_FAILED
 from orders_etl.settings import PipelineSettings
 
 logger = Logger()
@@ -25,6 +26,6 @@ sfn = boto3.client("stepfunctions")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = PipelineSettings.from_env()
     summary = summarize_backfill(s3, sfn, settings, event["backfill"], event["map_run_arn"], event["prefix"])
-    metrics.add_metric(name="BackfillFilesFailed", unit=MetricUnit.Count, value=summary["failed"])
+    metrics.add_metric(name=BACKFILL_FILES_FAILED, unit=MetricUnit.Count, value=summary["failed"])
     logger.info("backfill summarized", extra=summary)
     return summary

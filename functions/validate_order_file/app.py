@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders_etl.aws_errors import retry_later_when_aws_is_busy
 from orders_etl.file_steps import validate_file
+from orders_etl.metric_names import ORDERS_VALIDATED
 from orders_etl.settings import PipelineSettings
 from orders_etl.source_files import SourceVersion
 
@@ -26,7 +27,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     settings = PipelineSettings.from_env()
     validated = validate_file(s3, settings, event["bucket"], event["key"], SourceVersion.from_event(event))
     summary = validated.summary
-    metrics.add_metric(name="OrdersValidated", unit=MetricUnit.Count, value=summary.orders)
+    metrics.add_metric(name=ORDERS_VALIDATED, unit=MetricUnit.Count, value=summary.orders)
     logger.info(
         "order file is valid",
         extra={"orders": summary.orders, "rows": summary.rows, "engine": summary.engine, "reason": summary.reason},

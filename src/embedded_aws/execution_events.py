@@ -30,6 +30,8 @@ from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
+from embedded_aws.redrive import machine_type
+
 logger = logging.getLogger(__name__)
 SOURCE = "aws.states"
 DETAIL_TYPE = "Step Functions Execution Status Change"
@@ -74,8 +76,7 @@ def announcing() -> bool:
 def send_status_change(execution: Execution, status: str) -> None:
     """Put the execution's status change on the default bus (a STANDARD execution's; nothing when not installed).
     Like S3's events, a failure to deliver never fails the execution: it is logged."""
-    # moto's `sm_type` says STANDARD for every state machine; `type` is what CreateStateMachine was given.
-    if not _state["installed"] or getattr(execution.state_machine, "type", "STANDARD") != "STANDARD":
+    if not _state["installed"] or machine_type(execution.state_machine) != "STANDARD":
         return
     try:
         event = status_change_event(execution, status)

@@ -79,13 +79,19 @@ def redrive(execution: Execution) -> datetime.datetime:
     return redrive_date
 
 
+def machine_type(state_machine: Any) -> str:
+    """STANDARD or EXPRESS, as CreateStateMachine was given it: moto keeps that in `type` (its `sm_type` says
+    STANDARD for every state machine)."""
+    return str(getattr(state_machine, "type", None) or "STANDARD")
+
+
 def not_redrivable_reason(execution: Execution) -> str | None:
     if execution.exec_status == ExecutionStatus.RUNNING:
         return "Execution is RUNNING and cannot be redriven"
     if execution.exec_status == ExecutionStatus.SUCCEEDED:
         return "Execution is SUCCEEDED and cannot be redriven"
-    if execution.exec_status not in _REDRIVABLE or execution.state_machine.sm_type != "STANDARD":
-        return f"Execution is {execution.exec_status} of a {execution.state_machine.sm_type} state machine"
+    if execution.exec_status not in _REDRIVABLE or machine_type(execution.state_machine) != "STANDARD":
+        return f"Execution is {execution.exec_status} of a {machine_type(execution.state_machine)} state machine"
     try:
         state_name, _ = _unfinished_state(execution.to_history_output()["events"])
     except ExecutionNotRedrivable as error:

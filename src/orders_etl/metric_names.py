@@ -14,6 +14,10 @@ NAMESPACE = "OrdersEtl"
 FILES_PUBLISHED = "FilesPublished"  # an order file whose rows are now in the table (not superseded)
 ROWS_WRITTEN = "RowsWritten"  # rows Flatten published
 FILES_QUARANTINED = "FilesQuarantined"  # an order file moved to quarantine with its report
+ORDERS_VALIDATED = "OrdersValidated"  # orders in a file Validate found good
+CRAWLS_STARTED = "CrawlsStarted"  # Start crawl started the crawler
+CRAWLS_JOINED = "CrawlsJoined"  # Start crawl found a crawl running and joined it
+BACKFILL_FILES_FAILED = "BackfillFilesFailed"  # files of a backfill that failed (not quarantined)
 
 # Each metric's `service` dimension: the function that emits it.
 EMITTED_BY = {

@@ -110,3 +110,21 @@ def test_a_running_execution_cannot_be_redriven(aws: Any) -> None:
     assert refused.value.response["Error"]["Code"] == "ExecutionNotRedrivable"
     assert "RUNNING" in refused.value.response["Error"]["Message"]
     sfn.stop_execution(executionArn=execution_arn)
+
+
+def test_a_failed_express_execution_cannot_be_redriven(aws: Any) -> None:
+    # GIVEN a failed execution of an EXPRESS state machine (AWS: "not supported by EXPRESS state machines")
+    sfn = aws.client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name="express-fails",
+        definition=json.dumps({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Boom"}}}),
+        roleArn=aws.role("states.amazonaws.com"),
+        type="EXPRESS",
+    )["stateMachineArn"]
+    failed = aws.run_to_end(machine, {})
+    assert failed["status"] == "FAILED"
+    # WHEN it is redriven THEN Step Functions refuses, naming the state machine's type
+    with pytest.raises(ClientError) as refused:
+        sfn.redrive_execution(executionArn=failed["executionArn"])
+    assert refused.value.response["Error"]["Code"] == "ExecutionNotRedrivable"
+    assert "EXPRESS" in refused.value.response["Error"]["Message"]
