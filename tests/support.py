@@ -47,7 +47,9 @@ class Stack:
         """Uploads stop starting executions (the EventBridge rule is disabled): for tests that call handlers."""
         events = self.client("events")
         for rule in events.list_rules()["Rules"]:
-            events.disable_rule(Name=rule["Name"])
+            targets = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+            if any(target["Arn"] == self.state_machine_arn for target in targets):  # not the notifier's rules
+                events.disable_rule(Name=rule["Name"])
 
     def upload(self, files: dict[str, bytes]) -> None:
         for key, body in files.items():

@@ -1,7 +1,8 @@
 """Notify of a failed execution: one message on the notification topic for an execution that did not succeed.
 
 EventBridge invokes it (asynchronously) with the "Step Functions Execution Status Change" event of an execution
-that ended FAILED, TIMED_OUT or ABORTED; the event has no error and no state, so they are read back first.
+that ended FAILED, TIMED_OUT or ABORTED, or of a backfill that SUCCEEDED (it may have left files behind); the event
+has no error, no state and no counts, so they are read back first.
 """
 
 import os
@@ -25,6 +26,9 @@ sns = boto3.client("sns")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     failure = read_failed_execution(sfn, event["detail"]["executionArn"])
     notification = notification_for(failure, NotificationContext.from_env())
+    if notification is None:  # a backfill that succeeded with nothing left behind
+        logger.info("nothing to notify", extra={"execution": failure.execution_arn})
+        return {"message_id": None, "subject": None}
     message_id = publish(sns, os.environ["NOTIFICATION_TOPIC_ARN"], notification)
     logger.info(
         "notification sent",

@@ -1,4 +1,5 @@
-"""What an execution that did not succeed met, read back from Step Functions.
+"""What an execution that did not succeed met, read back from Step Functions (or a backfill that succeeded while
+leaving files behind: quarantined, or failed within its tolerance).
 
 The "Step Functions Execution Status Change" event says only that an execution ended FAILED (TIMED_OUT, ABORTED):
 it carries no error, no cause and no state. DescribeExecution gives the error and the cause; the newest events of
@@ -26,7 +27,7 @@ class FailedExecution:
     execution_arn: str
     state_machine_arn: str
     name: str
-    status: str  # FAILED, TIMED_OUT or ABORTED
+    status: str  # FAILED, TIMED_OUT or ABORTED; SUCCEEDED for a backfill
     error: str | None
     cause: str | None
     started: datetime
@@ -34,6 +35,7 @@ class FailedExecution:
     failed_state: str | None  # the state it stopped in (None when it stopped before entering one)
     state_input: dict[str, Any]  # that state's input, {} when unknown or not an object
     execution_input: dict[str, Any]
+    output: dict[str, Any]  # a SUCCEEDED execution's output ({} otherwise)
 
     @property
     def was_rejected(self) -> bool:
@@ -71,6 +73,7 @@ def read_failed_execution(sfn: Any, execution_arn: str) -> FailedExecution:
         failed_state=failed_state,
         state_input=state_input,
         execution_input=_object(described.get("input")),
+        output=_object(described.get("output")),
     )
 
 

@@ -1,5 +1,8 @@
 """The message sent to the notification topic when an execution does not succeed: one per execution.
 
+A backfill that succeeds with files left behind (quarantined, or failed within its tolerated percentage) sends one
+message too, with the counts and its report: per file would flood an inbox for a backfill of thousands.
+
 An execution of the pipeline that rejected its file ends FAILED in "Reject the file", after "Quarantine the file"
 moved it: that is a "file quarantined" message (what to fix, where the file and its report are). Any other end
 (FAILED elsewhere, TIMED_OUT, ABORTED, of either state machine) is an "execution failed" message naming the state,
@@ -54,7 +57,10 @@ class NotificationContext:
         )
 
 
-def notification_for(failure: FailedExecution, stack: NotificationContext) -> Notification:
+def notification_for(failure: FailedExecution, stack: NotificationContext) -> Notification | None:
+    """The message for this execution; None for a backfill that succeeded with nothing left behind."""
+    if failure.status == "SUCCEEDED":
+        return _backfill_left_files(failure, stack)
     if failure.was_rejected:
         return _file_quarantined(failure, stack)
     return _execution_failed(failure, stack)
@@ -123,6 +129,36 @@ def _execution_failed(failure: FailedExecution, stack: NotificationContext) -> N
         "  orders-etl executions show " + (failure.name if is_pipeline else failure.execution_arn),
     ]
     subject = f"{stack.stack_name}: {which} execution {failure.status} in {where}: {failure.error or 'no error'}"
+    return Notification(_subject(subject, ""), _message(lines))
+
+
+def _backfill_left_files(backfill: FailedExecution, stack: NotificationContext) -> Notification | None:
+    summary = backfill.output.get("summary")
+    summary = summary if isinstance(summary, dict) else {}
+    quarantined, failed = int(summary.get("quarantined") or 0), int(summary.get("failed") or 0)
+    if not quarantined and not failed:
+        return None
+    lines = [
+        f"A backfill succeeded but left files behind (stack {stack.stack_name}).",
+        "",
+        *_table(
+            [
+                ("backfill", backfill.name),
+                ("prefix", str(backfill.output.get("prefix") or "")),
+                ("files", str(summary.get("files", ""))),
+                ("published", str(summary.get("published", ""))),
+                ("quarantined", str(quarantined)),
+                ("failed", str(failed)),
+                ("report", str(summary.get("report_key") or "")),
+                ("execution", backfill.execution_arn),
+            ]
+        ),
+        "",
+        "Quarantined files are in quarantine/ with their reports:  orders-etl quarantine list",
+        "Failed files are still in raw/ (within the tolerated percentage): back them up with another backfill",
+        "  of their prefix once the cause is fixed; the report lists them.",
+    ]
+    subject = f"{stack.stack_name}: backfill left {quarantined} quarantined, {failed} failed: {backfill.name}"
     return Notification(_subject(subject, ""), _message(lines))
 
 

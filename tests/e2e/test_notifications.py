@@ -13,7 +13,7 @@ import pytest
 
 from embedded_aws import execution_events, lambda_async
 from embedded_aws.faults import FaultInjector
-from support import Stack, order, product
+from support import Cli, Stack, order, product
 
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 GOOD = json.dumps([order("N-1", "2025-06-01", product("P", 2.5, 2))]).encode()
@@ -171,3 +171,36 @@ def test_a_notification_that_cannot_be_sent_lands_in_the_dead_letter_queue(
     assert event["detail"]["executionArn"] == execution["executionArn"]
     assert event["detail"]["status"] == "FAILED"
     assert "injected fault" in dead_letter["MessageAttributes"]["ErrorMessage"]["StringValue"]
+
+
+def test_a_backfill_sends_one_message_for_the_files_it_left_behind_and_none_when_it_left_none(
+    stack: Stack, inbox: Inbox, cli: Cli
+) -> None:
+    # GIVEN files already in raw/, two of them bad, which the per-file pipeline never saw
+    stack.pause_pipeline()
+    stack.upload({f"raw/notify-backfill/good-{i}.json": GOOD for i in range(3)})
+    stack.upload({"raw/notify-backfill/bad-1.json": BAD, "raw/notify-backfill/bad-2.json": BAD})
+
+    # WHEN they are backfilled
+    code, out, err = cli("backfill", "--prefix", "notify-backfill/", "--wait")
+    assert code == 0, out + err
+    (backfill,) = stack.client("stepfunctions").list_executions(
+        stateMachineArn=stack.outputs["BackfillStateMachineArn"]
+    )["executions"]
+
+    # THEN one message says what the backfill left behind (not one per file), with its report
+    (message,) = inbox.read_after(backfill)
+    assert message["Subject"] == f"orders-etl: backfill left 2 quarantined, 0 failed: {backfill['name']}"
+    assert f"reports/backfills/{backfill['name']}/summary.json" in message["Message"]
+
+    # AND a backfill that leaves nothing behind sends nothing
+    code, out, err = cli("backfill", "--prefix", "notify-backfill/good-", "--wait")
+    assert code == 0, out + err
+    second = next(
+        e
+        for e in stack.client("stepfunctions").list_executions(
+            stateMachineArn=stack.outputs["BackfillStateMachineArn"]
+        )["executions"]
+        if e["executionArn"] != backfill["executionArn"]
+    )
+    assert inbox.read_after(second) == []

@@ -732,35 +732,44 @@ def test_an_address_that_is_not_one_is_refused(embedded_aws: EmbeddedAws, aws: A
         embedded_aws.deploy(parameter_overrides={"NotificationEmail": "ops at example.com"})
 
 
-def test_the_notifier_is_invoked_by_a_rule_on_the_failed_ends_of_both_state_machines(stack: Any) -> None:
+def test_the_notifier_is_invoked_by_rules_on_the_failed_ends_of_both_machines_and_a_backfills_success(
+    stack: Any,
+) -> None:
     events, lambda_client, sqs = stack.client("events"), stack.client("lambda"), stack.client("sqs")
     notifier = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{STACK}-{NOTIFIER}"
     dead_letters = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{STACK}-NotificationDeadLetterQueue"
-    # GIVEN the deployed stack / WHEN the rule targeting the notifier is read
-    (rule,) = [r for r in events.list_rules()["Rules"] if r["Name"] != pipeline_rule(events)["Name"]]
-    (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+    # GIVEN the deployed stack / WHEN the rules targeting the notifier are read
+    rules = [r for r in events.list_rules()["Rules"] if r["Name"] != pipeline_rule(events)["Name"]]
+    patterns = {json.dumps(json.loads(r["EventPattern"])["detail"], sort_keys=True): r for r in rules}
 
-    # THEN it matches the failed, timed out and aborted executions of the two state machines
-    assert json.loads(rule["EventPattern"]) == {
-        "source": ["aws.states"],
-        "detail-type": ["Step Functions Execution Status Change"],
-        "detail": {
-            "status": ["FAILED", "TIMED_OUT", "ABORTED"],
-            "stateMachineArn": [stack.state_machine_arn, stack.outputs["BackfillStateMachineArn"]],
-        },
+    # THEN one matches the failed, timed out and aborted executions of the two state machines, the other a
+    # backfill that succeeded (it may have left files behind)
+    failed = {
+        "status": ["FAILED", "TIMED_OUT", "ABORTED"],
+        "stateMachineArn": [stack.state_machine_arn, stack.outputs["BackfillStateMachineArn"]],
     }
-    # AND it invokes the notifier (no role: the function's policy lets EventBridge in, for this rule only)
-    assert target["Arn"] == notifier and "RoleArn" not in target
-    (statement,) = json.loads(lambda_client.get_policy(FunctionName=notifier)["Policy"])["Statement"]
-    assert (statement["Principal"], statement["Action"]) == (
-        {"Service": "events.amazonaws.com"},
-        "lambda:InvokeFunction",
+    backfill_succeeded = {"status": ["SUCCEEDED"], "stateMachineArn": [stack.outputs["BackfillStateMachineArn"]]}
+    assert set(patterns) == {json.dumps(d, sort_keys=True) for d in (failed, backfill_succeeded)}
+    for rule in rules:
+        pattern = json.loads(rule["EventPattern"])
+        assert (pattern["source"], pattern["detail-type"]) == (
+            ["aws.states"],
+            ["Step Functions Execution Status Change"],
+        )
+    # AND both invoke the notifier (no role: the function's policy lets EventBridge in, for these rules only)
+    statements = json.loads(lambda_client.get_policy(FunctionName=notifier)["Policy"])["Statement"]
+    assert all(
+        (s["Principal"], s["Action"]) == ({"Service": "events.amazonaws.com"}, "lambda:InvokeFunction")
+        for s in statements
     )
-    assert statement["Condition"] == {"ArnLike": {"AWS:SourceArn": rule["Arn"]}}
-    # AND what it cannot deliver, and what the notifier fails to send after Lambda's retries, go to one queue,
-    # which admits EventBridge for this rule only
-    assert target["DeadLetterConfig"] == {"Arn": dead_letters}
-    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}
+    assert sorted(s["Condition"]["ArnLike"]["AWS:SourceArn"] for s in statements) == sorted(r["Arn"] for r in rules)
+    # AND what they cannot deliver, and what the notifier fails to send after Lambda's retries, go to one queue,
+    # which admits EventBridge for these rules only
+    for rule in rules:
+        (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+        assert target["Arn"] == notifier and "RoleArn" not in target
+        assert target["DeadLetterConfig"] == {"Arn": dead_letters}
+        assert target["RetryPolicy"] == {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}
     assert lambda_client.get_function_configuration(FunctionName=notifier)["DeadLetterConfig"] == {
         "TargetArn": dead_letters
     }
@@ -769,7 +778,7 @@ def test_the_notifier_is_invoked_by_a_rule_on_the_failed_ends_of_both_state_mach
         "Statement"
     ]
     assert admitted["Principal"] == {"Service": "events.amazonaws.com"}
-    assert admitted["Condition"] == {"ArnEquals": {"aws:SourceArn": rule["Arn"]}}
+    assert sorted(admitted["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(r["Arn"] for r in rules)
 
 
 def test_the_notifiers_role_reads_the_two_machines_executions_and_publishes_to_the_topic_only(stack: Any) -> None:

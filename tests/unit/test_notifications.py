@@ -48,6 +48,7 @@ def failure(**fields: Any) -> FailedExecution:
         "failed_state": "Flatten to Parquet",
         "state_input": s3_event(),
         "execution_input": s3_event(),
+        "output": {},
     }
     return FailedExecution(**(defaults | fields))
 
@@ -110,6 +111,36 @@ def test_a_failure_names_the_state_the_error_the_cause_and_the_redrive_by_name()
     assert "started        2026-11-25 20:28:59 UTC" in lines
     assert "connection reset by peer" in lines
     assert "  orders-etl executions redrive e-1" in lines
+
+
+def backfill_succeeded(**summary: int) -> FailedExecution:
+    counts = {"files": 40, "published": 40, "quarantined": 0, "failed": 0} | summary
+    return failure(
+        state_machine_arn=BACKFILL,
+        execution_arn=f"{BACKFILL.replace(':stateMachine:', ':execution:')}:backfill-20261128",
+        name="backfill-20261128",
+        status="SUCCEEDED",
+        error=None,
+        cause=None,
+        output={
+            "prefix": "raw/2024/",
+            "summary": counts | {"report_key": "reports/backfills/backfill-20261128/summary.json"},
+        },
+    )
+
+
+def test_a_backfill_that_left_files_behind_sends_one_message_with_the_counts_and_its_report() -> None:
+    notification = notification_for(backfill_succeeded(published=37, quarantined=2, failed=1), CONTEXT)
+
+    assert notification is not None
+    assert notification.subject == "etl: backfill left 2 quarantined, 1 failed: backfill-20261128"
+    lines = notification.message.splitlines()
+    assert "quarantined  2" in lines and "failed       1" in lines and "prefix       raw/2024/" in lines
+    assert "report       reports/backfills/backfill-20261128/summary.json" in lines
+
+
+def test_a_backfill_that_left_nothing_behind_sends_nothing() -> None:
+    assert notification_for(backfill_succeeded(), CONTEXT) is None
 
 
 def test_a_backfill_failure_is_redriven_by_its_arn_the_command_names_the_pipeline_by_default() -> None:

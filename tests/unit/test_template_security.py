@@ -145,5 +145,10 @@ def test_the_notification_topic_is_encrypted_and_its_dead_letter_queue_admits_on
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
     assert statement["Action"] == "sqs:SendMessage"
     assert statement["Condition"] == {
-        "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["NotifyFailedExecutionFunctionExecutionFailed", "Arn"]}}
+        "ArnEquals": {
+            "aws:SourceArn": [
+                {"Fn::GetAtt": [f"NotifyFailedExecutionFunction{event}", "Arn"]}
+                for event in ("ExecutionFailed", "BackfillSucceeded")
+            ]
+        }
     }
