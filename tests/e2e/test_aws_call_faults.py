@@ -77,6 +77,7 @@ def test_exhausted_retries_leave_a_redrivable_failure_and_the_raw_file(
     assert stack.query("SELECT COUNT(*) FROM orders") == [(2,)]
 
 
+@pytest.mark.slow  # 5-8 s: in `make test-slow` and .ci/run, to keep `make test` near 4 minutes
 def test_a_flatten_that_fails_half_way_through_its_uploads_leaves_nothing_in_the_table(
     stack: Stack, api_faults: ApiFaultInjector
 ) -> None:

@@ -78,6 +78,7 @@ def test_a_backfill_publishes_every_good_file_quarantines_the_bad_and_crawls_onc
     assert len(output) < 4096
 
 
+@pytest.mark.slow  # 5-8 s: in `make test-slow` and .ci/run, to keep `make test` near 4 minutes
 def test_a_second_backfill_over_the_same_files_leaves_the_same_rows_once(stack: Stack, cli: Cli) -> None:
     # GIVEN files processed by the per-file pipeline, as in normal operation
     executions = stack.run({f"raw/2025/f{i}.json": orders_file(i, orders=3) for i in range(6)})

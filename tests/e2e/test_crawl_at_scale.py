@@ -110,6 +110,7 @@ def upload_of_two_days() -> dict[str, bytes]:
     return {"raw/late/new.json": json.dumps(orders).encode()}
 
 
+@pytest.mark.slow  # 5-8 s: in `make test-slow` and .ci/run, to keep `make test` near 4 minutes
 def test_one_upload_to_a_large_table_ends_succeeded_within_the_per_file_poll_limit(
     deploy: Callable[[str], Stack], crawl_time: None, tmp_path: Path
 ) -> None:

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from support import Cli, Stack, order, product
 
 
@@ -90,6 +92,7 @@ def test_redrive_leaves_out_quarantined_files_and_succeeded_executions_with_the_
     assert "Execution is SUCCEEDED and cannot be redriven" in output
 
 
+@pytest.mark.slow  # 5-8 s: in `make test-slow` and .ci/run, to keep `make test` near 4 minutes
 def test_list_by_key_finds_one_execution_among_fifty(stack: Stack, cli: Cli, fault_injector: Any) -> None:
     # GIVEN 50 executions (failing fast: validation is down)
     fault_injector.fail("ValidateOrderFile", "ConnectionRefusedError")

@@ -8,6 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from orders_etl_cli.executions import wait_for_executions
 from support import FIRST_STATE, Stack, order, product
 
@@ -129,6 +131,7 @@ def test_file_over_the_size_limit_is_quarantined_as_file_too_large(stack: Stack,
     assert stack.keys("quarantine/") == ["quarantine/big.json", "quarantine/big.json.error.json"]
 
 
+@pytest.mark.slow  # 5-8 s: in `make test-slow` and .ci/run, to keep `make test` near 4 minutes
 def test_twenty_files_at_once_all_land_in_the_table_with_no_execution_stuck(stack: Stack) -> None:
     # GIVEN 20 files of 3 orders each, over 5 dates
     files = {

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 BUCKET = "item-reader-bucket"
 
 
@@ -39,6 +41,7 @@ def item_count(aws: Any, execution_arn: str) -> int:
     return int(sfn.describe_map_run(mapRunArn=run["mapRunArn"])["itemCounts"]["total"])
 
 
+@pytest.mark.slow  # 5-8 s: in `make test-slow` and .ci/run, to keep `make test` near 4 minutes
 def test_every_object_under_the_prefix_is_read_past_one_listing_page(aws: Any) -> None:
     # GIVEN 1,003 objects under the prefix (one ListObjectsV2 page holds 1,000) and one elsewhere
     s3 = aws.client("s3")
