@@ -44,8 +44,6 @@ _state = {"installed": False}
 # Execution ARN -> the statuses sent for it, each recorded once every rule has had it (a target's work that was
 # only queued, an asynchronous function call, is counted by lambda_async.in_flight()).
 _sent: dict[str, list[str]] = {}
-# Executions whose end is set (DescribeExecution shows it) and not yet announced to every rule.
-_ending: set[str] = set()
 
 
 def install() -> None:
@@ -66,11 +64,6 @@ def statuses_sent(execution_arn: str) -> list[str]:
 
 def forget_sent() -> None:
     _sent.clear()
-
-
-def announcing() -> bool:
-    """True while an execution that has ended is not yet announced: its event's targets are still to come."""
-    return bool(_ending)
 
 
 def send_status_change(execution: Execution, status: str) -> None:
@@ -147,10 +140,5 @@ def _start(self: ExecutionWorker) -> None:
 
 
 def _terminated(self: BaseExecutionWorkerCommunication) -> None:
-    arn = self.execution.exec_arn
-    _ending.add(arn)
-    try:
-        _original_terminated(self)
-        send_status_change(self.execution, str(self.execution.exec_status.value))
-    finally:
-        _ending.discard(arn)
+    _original_terminated(self)
+    send_status_change(self.execution, str(self.execution.exec_status.value))

@@ -45,7 +45,7 @@ from typing import Any
 import boto3
 from moto.awslambda.models import LambdaFunction
 
-from embedded_aws import clock, iam_enforcement, service_roles
+from embedded_aws import clock, function_logs, iam_enforcement, service_roles
 from embedded_aws.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY
 
 _lock = threading.RLock()
@@ -68,14 +68,20 @@ _UNWIND_SECONDS = 30.0
 
 class _StdoutAtWriteTime(io.TextIOBase):
     """Loggers created when a handler module is imported keep the sys.stdout of that moment (a test's capture
-    that is closed later): after the import they get this one, which writes to whatever sys.stdout is when
+    that is closed later): after the import they get this one. On a handler's thread it writes to the function's
+    log (function_logs: its CloudWatch log group, as on AWS); elsewhere (the import) to whatever sys.stdout is when
     they log. (Swapping sys.stdout during the import instead would divert every other thread's output.)"""
 
     def write(self, text: str) -> int:
+        call = function_logs.writing_call()
+        if call is not None:
+            call.write(text)
+            return len(text)
         return sys.stdout.write(text)
 
     def flush(self) -> None:
-        sys.stdout.flush()
+        if function_logs.writing_call() is None:
+            sys.stdout.flush()
 
 
 _STDOUT_AT_WRITE_TIME = _StdoutAtWriteTime()
@@ -205,10 +211,15 @@ def _timed_call(
 ) -> Any:
     global _current_call
 
+    log = function_logs.FunctionCall(
+        function.account_id, function.region, context.log_group_name, context.log_stream_name, context.aws_request_id
+    )
+
     def call() -> Any:
-        for hook in _before_invoke:  # inside the timed call: an injected delay counts against the timeout
-            hook(function.function_name, payload)
-        return handler(payload, context)
+        with function_logs.collecting(log):  # on the handler's thread: what it writes is the function's log
+            for hook in _before_invoke:  # inside the timed call: an injected delay counts against the timeout
+                hook(function.function_name, payload)
+            return handler(payload, context)
 
     context.call_clock = _current_call = CallClock(float(function.timeout))  # the timeout runs from here
     started = time.perf_counter()
@@ -216,8 +227,10 @@ def _timed_call(
         return _run_until_timeout(function.function_name, call, context.call_clock)
     finally:
         _current_call = None
+        seconds = time.perf_counter() - started
         # Billed duration on AWS is the handler's time: recorded per function for cost estimates.
-        handler_seconds.setdefault(function.function_name, []).append(time.perf_counter() - started)
+        handler_seconds.setdefault(function.function_name, []).append(seconds)
+        function_logs.deliver(log, seconds * 1000, int(function.memory_size))
 
 
 def _run_until_timeout(name: str, call: Callable[[], Any], call_clock: CallClock) -> Any:

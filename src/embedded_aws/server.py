@@ -137,12 +137,6 @@ class EmbeddedAws:
         )
         return deployer.deploy()
 
-    def settled(self) -> bool:
-        """No execution's end is still to be announced and no asynchronous function call is left: what a test
-        waits for before it reads what the stack's event targets did (or runs a command whose output it parses,
-        since the functions log to this process's stdout)."""
-        return not execution_events.announcing() and lambda_async.in_flight() == 0
-
     def reset(self) -> None:
         """Forget every resource (moto's reset), keeping the server and the patches."""
         lambda_async.forget_pending()  # retries of functions that are about to be gone
