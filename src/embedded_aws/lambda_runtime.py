@@ -43,7 +43,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from moto.awslambda.models import LambdaFunction
+from moto.awslambda.exceptions import UnknownFunctionException
+from moto.awslambda.models import LambdaFunction, lambda_backends
 
 from embedded_aws import clock, function_logs, iam_enforcement, service_roles
 from embedded_aws.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY
@@ -230,7 +231,18 @@ def _timed_call(
         seconds = time.perf_counter() - started
         # Billed duration on AWS is the handler's time: recorded per function for cost estimates.
         handler_seconds.setdefault(function.function_name, []).append(seconds)
-        function_logs.deliver(log, seconds * 1000, int(function.memory_size))
+        if _still_deployed(function):  # not a call that outlived a reset of the embedded AWS (a background one)
+            function_logs.deliver(log, seconds * 1000, int(function.memory_size))
+
+
+def _still_deployed(function: LambdaFunction) -> bool:
+    """Whether `function` is still the deployed one: a reset (and a new deploy) replaces every function."""
+    try:
+        return bool(
+            lambda_backends[function.account_id][function.region].get_function(function.function_name) is function
+        )
+    except UnknownFunctionException:
+        return False
 
 
 def _run_until_timeout(name: str, call: Callable[[], Any], call_clock: CallClock) -> Any:

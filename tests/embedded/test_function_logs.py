@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 import uuid
 from typing import Any
 
@@ -46,3 +48,47 @@ def test_a_functions_log_lines_land_in_its_log_group_framed_as_lambda_frames_the
     assert len({m.split()[2] for m in (messages[0], messages[3], messages[4])}) == 1
     # AND none of them reached the stdout of the process that runs the embedded AWS
     assert "hello world" not in capsys.readouterr().out
+
+
+WAITING_HANDLER = """
+import logging
+import sys
+import time
+from pathlib import Path
+
+logger = logging.getLogger("waiting")
+logger.addHandler(logging.StreamHandler(sys.stdout))
+logger.setLevel(logging.INFO)
+logger.propagate = False
+
+
+def lambda_handler(event, context):
+    Path(event["started"]).touch()
+    while not Path(event["go"]).exists():
+        time.sleep(0.01)
+    logger.info("done")
+    return {}
+"""
+
+
+def test_a_call_that_outlives_its_function_leaves_no_log_group_behind(aws: Any, tmp_path: Any) -> None:
+    # GIVEN a call still running when its function is deleted (as a reset of the embedded AWS deletes them all,
+    # before the next deploy creates the function's log group again)
+    name = f"outlived-{uuid.uuid4().hex[:8]}"
+    aws.function(name, {"app.py": WAITING_HANDLER})
+    started, go = tmp_path / "started", tmp_path / "go"
+    event = json.dumps({"started": str(started), "go": str(go)}).encode()
+    lambda_client = aws.client("lambda")
+    call = threading.Thread(target=lambda: lambda_client.invoke(FunctionName=name, Payload=event))
+    call.start()
+    while not started.exists():
+        time.sleep(0.01)
+    aws.client("lambda").delete_function(FunctionName=name)
+
+    # WHEN the call ends
+    go.touch()
+    call.join(timeout=30)
+
+    # THEN its lines went nowhere: no log group appeared for a function that is gone
+    groups = aws.client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{name}")["logGroups"]
+    assert groups == []
