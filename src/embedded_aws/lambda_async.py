@@ -15,7 +15,7 @@ and retries with asynchronous invocation", "Capturing records of Lambda asynchro
 
 Not emulated: throttling (calls run one at a time here anyway), the event's maximum age, OnSuccess/OnFailure
 destinations, and Lambda's occasional duplicate delivery. `forget_pending()` (called by a reset of the embedded
-AWS) abandons the retries still waiting, as the functions they belong to are gone.
+AWS) abandons the retries still waiting, as the functions they belong to are gone, and waits for running calls.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -62,10 +63,15 @@ def in_flight() -> int:
         return _in_flight
 
 
-def forget_pending() -> None:
+def forget_pending(wait_seconds: float = 30.0) -> None:
+    """Abandon the retries still waiting, and wait (bounded) for the calls already running to end: a call that
+    outlived the reset would act on the next stack (same names, same ARNs), a notification in its topic."""
     global _generation
     with _lock:
         _generation += 1
+    deadline = time.monotonic() + wait_seconds
+    while in_flight() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def invoke_async(function: LambdaFunction, event: dict[str, Any]) -> None:
