@@ -102,6 +102,7 @@ def test_a_flatten_that_fails_half_way_through_its_uploads_leaves_nothing_in_the
     assert stack.query("SELECT COUNT(*) FROM orders") == [(2,)]
 
 
+@pytest.mark.slow  # 3-8 s: in `make test-slow` and .ci/run, to keep `make test` near 4 minutes
 def test_a_staged_file_whose_upload_is_refused_fails_at_validate_and_its_redrive_publishes_it_once(
     stack: Stack, api_faults: ApiFaultInjector
 ) -> None:

@@ -164,6 +164,7 @@ def slow_file() -> Iterator[str]:
         lambda_runtime.remove_before_invoke(take_a_while)
 
 
+@pytest.mark.slow  # 3-8 s: in `make test-slow` and .ci/run, to keep `make test` near 4 minutes
 def test_a_batch_that_runs_longer_than_five_minutes_still_finishes(stack: Stack, cli: Cli, slow_file: str) -> None:
     # GIVEN three files in one batch, one of which takes 320 s to validate and flatten (an EXPRESS child workflow
     # lasts at most 300 s: its three files would all count as failed, and every redrive would time out again)

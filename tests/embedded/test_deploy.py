@@ -412,6 +412,7 @@ def test_generated_names_stay_within_their_limits_for_a_long_stack_name(embedded
     assert allowed_resources(inline_statements(iam, target["RoleArn"]), "states:StartExecution") == {target["Arn"]}
 
 
+@pytest.mark.slow  # 3-8 s: in `make test-slow` and .ci/run, to keep `make test` near 4 minutes
 def test_any_stack_name_cloudformation_accepts_gives_a_stack_that_works(embedded_aws: EmbeddedAws, aws: Any) -> None:
     # GIVEN a fresh endpoint and the longest stack name CloudFormation accepts (128 characters), with capitals
     stack_name = "Orders-ETL-" + "Production" * 10 + "-EU-West-1-Team-D"

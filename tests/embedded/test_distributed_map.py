@@ -180,6 +180,7 @@ def waiting_map(execution_type: str, wait_seconds: int) -> Any:
     return definition
 
 
+@pytest.mark.slow  # 3-8 s: in `make test-slow` and .ci/run, to keep `make test` near 4 minutes
 @pytest.mark.parametrize(
     ("execution_type", "wait_seconds", "ends"),
     [("EXPRESS", 320, "timed out"), ("EXPRESS", 100, "succeeded"), ("STANDARD", 320, "succeeded")],
