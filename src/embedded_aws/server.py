@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,23 @@ def _iam_from_env() -> bool:
     return os.environ.get(IAM_ENV, "on").lower() not in ("off", "0", "false", "no")
 
 
+class PortInUse(OSError):
+    """Something already listens on the port asked for (another embedded AWS, say)."""
+
+
+def check_port_free(port: int) -> None:
+    """PortInUse when a listener holds `port` on 127.0.0.1 (0, any free port, always is). moto's server thread
+    would fail on it and leave its caller waiting for a server that never comes up."""
+    if port == 0:
+        return
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: TIME_WAIT is no owner
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise PortInUse(error.errno, f"port {port} is in use") from error
+
+
 @dataclass
 class EmbeddedAws:
     """Start with `start()`, deploy with `deploy()`; `endpoint_url` is what AWS clients point at."""
@@ -91,6 +109,7 @@ class EmbeddedAws:
         # The engine logs every failed state with its whole parse tree; execution history has the same facts.
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         default_user_config["stepfunctions"]["execute_state_machine"] = True
+        check_port_free(self.port)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()

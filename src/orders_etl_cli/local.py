@@ -10,7 +10,8 @@ from pathlib import Path
 
 from embedded_aws.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, admin_client
 from embedded_aws.glue_crawls import CrawlTimeModel
-from embedded_aws.server import EmbeddedAws
+from embedded_aws.server import EmbeddedAws, PortInUse
+from orders_etl_cli.failures import CommandError
 from orders_etl_cli.local_faults import (
     FaultTargets,
     add_faults,
@@ -35,8 +36,13 @@ def start_local(
     parsed_faults = parse_faults(faults or [])  # refused before a minute is spent deploying
     aws = EmbeddedAws(port=port, time_scale=time_scale, crawl_time=CrawlTimeModel(*crawl_time), enforce_iam=enforce_iam)
     aws.faults.control_file = fault_file(outputs_file)
+    try:
+        aws.start()
+    except PortInUse as error:  # another endpoint runs there: leave its faults and outputs alone
+        raise CommandError(
+            f"{error.strerror} (another `orders-etl local start`?): stop it, or pass --port 0 for a free port"
+        ) from None
     clear_faults(aws.faults.control_file)  # faults of an earlier run do not carry over
-    aws.start()
     try:
         outputs = aws.deploy(parameter_overrides=overrides)
         if parsed_faults:
