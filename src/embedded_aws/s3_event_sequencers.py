@@ -1,4 +1,4 @@
-"""S3 → EventBridge events with real sequencers (moto sends the constant "617f08299329d189").
+"""S3 → EventBridge events with real sequencers (moto sends the constant "617f08299329d189") and S3's `reason`.
 
 S3 delivers events at least once and in no particular order; the `sequencer` of two events for the same key
 says which write came last. AWS: "The sequencers can be of different lengths. So, to compare these values,
@@ -33,6 +33,23 @@ def uninstall() -> None:
     notifications._send_event_bridge_message = _original_send
 
 
+# S3's `reason` for each notification event (S3 user guide, "EventBridge event message structure"); moto sent
+# "ObjectCreated" or "ObjectRemoved" for all of them.
+_REASONS = {
+    "Put": "PutObject",
+    "Post": "POST Object",
+    "Copy": "CopyObject",
+    "CompleteMultipartUpload": "CompleteMultipartUpload",
+    "Delete": "DeleteObject",
+    "DeleteMarkerCreated": "DeleteObject",
+}
+
+
+def event_reason(event_name: str) -> str:
+    """`s3:ObjectCreated:Put` -> `PutObject`; an event S3 names otherwise keeps moto's word for it."""
+    return _REASONS.get(event_name.rsplit(":", 1)[-1], event_name.split(":")[1])
+
+
 def next_sequencer() -> str:
     with _lock:
         value = next(_counter)
@@ -64,7 +81,7 @@ def _send_event_bridge_message(account_id: str, bucket: Any, event_name: str, ke
         "request-id": "N4N7GDK58NMKJ12R",
         "requester": account_id,
         "source-ip-address": "127.0.0.1",
-        "reason": event_name.split(":")[1],
+        "reason": event_reason(event_name),
     }
     backend = events_backends[account_id][bucket.region_name]
     for event_bus in backend.event_buses.values():

@@ -34,6 +34,7 @@ from embedded_aws import (
     s3_item_reader,
     s3_key_limit,
     s3_missing_objects,
+    s3_multipart_events,
     s3_version_listing,
     sdk_integration_errors,
     sqs_send_cost,
@@ -128,6 +129,7 @@ class EmbeddedAws:
         s3_event_sequencers.install()
         s3_delete_marker_events.install()
         s3_key_limit.install()
+        s3_multipart_events.install()  # after s3_key_limit: it wraps that put_object
         s3_copy_limit.install()
         s3_version_listing.install()
         sdk_integration_errors.install()
@@ -180,6 +182,7 @@ class EmbeddedAws:
         sdk_integration_errors.uninstall()
         s3_version_listing.uninstall()
         s3_copy_limit.uninstall()
+        s3_multipart_events.uninstall()
         s3_key_limit.uninstall()
         s3_delete_marker_events.uninstall()
         s3_event_sequencers.uninstall()
