@@ -8,8 +8,10 @@ import json
 from typing import Any
 
 import pytest
+from moto.awslambda.models import lambda_backends
 
 from embedded_aws import iam_enforcement, lambda_async, lambda_runtime
+from embedded_aws.cfn_template import ACCOUNT_ID
 
 # Sends each event it gets to the queue named by its environment, or fails when told to.
 RECORDER = """
@@ -198,3 +200,27 @@ def test_a_role_that_may_not_send_to_the_dead_letter_queue_loses_the_event(aws: 
     put_event(aws)
 
     assert messages(aws, dead_letters) == []
+
+
+SLOW = """
+import time
+
+
+def lambda_handler(event, context):
+    time.sleep(0.5)
+    return {"ok": True}
+"""
+
+
+def test_forgetting_pending_work_waits_for_the_calls_already_running(aws: Any) -> None:
+    # GIVEN an asynchronous call running (a reset would otherwise let it act on the next stack)
+    aws.function("slow-async", {"app.py": SLOW})
+    function = lambda_backends[ACCOUNT_ID]["us-east-1"].get_function("slow-async")
+    lambda_async.invoke_async(function, {"n": 1})
+    assert lambda_async.in_flight() == 1
+
+    # WHEN pending work is forgotten (what a reset of the embedded AWS does first)
+    lambda_async.forget_pending()
+
+    # THEN it returns only once that call has ended
+    assert lambda_async.in_flight() == 0
