@@ -15,6 +15,7 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -346,9 +347,7 @@ class StackDeployer:
 
     def _topic(self, logical_id: str) -> None:
         props = self._props(logical_id)
-        unsupported = set(props) - {"TopicName", "Tags", *_TOPIC_ATTRIBUTES}
-        if unsupported:
-            raise NotImplementedError(f"the embedded deployer does not support topic properties {sorted(unsupported)}")
+        refuse_unsupported("topic properties", props, {"TopicName", "Tags", *_TOPIC_ATTRIBUTES})
         self._client("sns").create_topic(
             Name=self._physical_name(logical_id),
             Attributes={k: _queue_attribute(v) for k, v in props.items() if k in _TOPIC_ATTRIBUTES},
@@ -358,18 +357,14 @@ class StackDeployer:
     def _subscription(self, logical_id: str) -> None:
         props = self._props(logical_id)
         attributes = {k: _queue_attribute(v) for k, v in props.items() if k in _SUBSCRIPTION_ATTRIBUTES}
-        unsupported = set(props) - {"TopicArn", "Protocol", "Endpoint", *_SUBSCRIPTION_ATTRIBUTES}
-        if unsupported:
-            raise NotImplementedError(f"the embedded deployer does not support subscription {sorted(unsupported)}")
+        refuse_unsupported("subscription", props, {"TopicArn", "Protocol", "Endpoint", *_SUBSCRIPTION_ATTRIBUTES})
         self._client("sns").subscribe(
             TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"], Attributes=attributes
         )
 
     def _alarm(self, logical_id: str) -> None:
         props = self._props(logical_id)
-        unsupported = set(props) - set(_ALARM_PROPERTIES) - {"AlarmName"}
-        if unsupported:
-            raise NotImplementedError(f"the embedded deployer does not support alarm properties {sorted(unsupported)}")
+        refuse_unsupported("alarm properties", props, {*_ALARM_PROPERTIES, "AlarmName"})
         # Numbers that came from parameters are still strings.
         arguments = {k: _ALARM_PROPERTIES[k](v) for k, v in props.items() if k in _ALARM_PROPERTIES}
         self._client("cloudwatch").put_metric_alarm(AlarmName=self._physical_name(logical_id), **arguments)
@@ -481,6 +476,13 @@ _QUEUE_ATTRIBUTES = {
 }
 
 
+def refuse_unsupported(what: str, given: Iterable[str], supported: Iterable[str]) -> None:
+    """NotImplementedError naming what the deployer would otherwise leave out silently."""
+    unsupported = set(given) - set(supported)
+    if unsupported:
+        raise NotImplementedError(f"the embedded deployer does not support {what} {sorted(unsupported)}")
+
+
 # AWS::SNS::Topic properties that are topic attributes of the same name.
 _TOPIC_ATTRIBUTES = {
     "ContentBasedDeduplication",
@@ -556,9 +558,7 @@ def _notification_configuration(configuration: dict[str, Any]) -> dict[str, Any]
         queues.append(entry)
     if queues:
         api["QueueConfigurations"] = queues
-    unsupported = set(configuration) - {"EventBridgeConfiguration", "QueueConfigurations"}
-    if unsupported:
-        raise NotImplementedError(f"the embedded deployer does not support bucket notifications {sorted(unsupported)}")
+    refuse_unsupported("bucket notifications", configuration, {"EventBridgeConfiguration", "QueueConfigurations"})
     return api
 
 

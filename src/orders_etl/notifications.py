@@ -11,13 +11,13 @@ the error and the command that redrives it. Text only, for email: SNS sends the 
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from typing import Any
 
 from orders_etl.failed_executions import FailedExecution
 from orders_etl.output_keys import quarantine_key, report_key
+from orders_etl.quarantine import error_message
 
 # SNS Publish: a subject is "UTF-8 text with no line breaks or control characters, and less than 100 characters
 # long"; it is kept to printable ASCII too, which every mail client shows as is.
@@ -164,15 +164,7 @@ def _backfill_left_files(backfill: FailedExecution, stack: NotificationContext) 
 
 def cause_text(cause: str | None) -> str:
     """A Lambda error's cause is its JSON error document: the message is what a person reads."""
-    if not cause:
-        return ""
-    try:
-        document = json.loads(cause)
-    except ValueError:
-        return cause
-    if isinstance(document, dict) and isinstance(document.get("errorMessage"), str):
-        return str(document["errorMessage"])
-    return cause
+    return error_message(cause or "")
 
 
 def _table(rows: list[tuple[str, str]]) -> list[str]:

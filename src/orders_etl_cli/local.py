@@ -12,15 +12,7 @@ from embedded_aws.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KE
 from embedded_aws.glue_crawls import CrawlTimeModel
 from embedded_aws.server import EmbeddedAws, PortInUse
 from orders_etl_cli.failures import CommandError
-from orders_etl_cli.local_faults import (
-    FaultTargets,
-    add_faults,
-    clear_faults,
-    describe_faults,
-    fault_file,
-    parse_faults,
-    state_machine_arns,
-)
+from orders_etl_cli.local_faults import arm_deployed_faults, clear_faults, describe_faults, fault_file, parse_faults
 
 
 def start_local(
@@ -48,8 +40,8 @@ def start_local(
         if parsed_faults:
             sfn = admin_client("stepfunctions", aws.endpoint_url, aws.region)
             functions = admin_client("lambda", aws.endpoint_url, aws.region)
-            targets = FaultTargets.deployed(functions, sfn, state_machine_arns(outputs))
-            print(describe_faults(add_faults(aws.faults.control_file, parsed_faults, targets)), flush=True)
+            armed = arm_deployed_faults(aws.faults.control_file, parsed_faults, functions, sfn, outputs)
+            print(describe_faults(armed), flush=True)
         outputs["EndpointUrl"] = aws.endpoint_url
         outputs_file.parent.mkdir(parents=True, exist_ok=True)
         temporary = outputs_file.with_suffix(".tmp")

@@ -93,6 +93,13 @@ def add_faults(
     return armed
 
 
+def arm_deployed_faults(
+    control_file: Path, faults: list[tuple[str, str, int | None]], lambda_client: Any, sfn: Any, outputs: dict[str, str]
+) -> list[dict[str, Any]]:
+    """add_faults, with the targets the deployed stack has: its functions and its state machines' states."""
+    return add_faults(control_file, faults, FaultTargets.deployed(lambda_client, sfn, state_machine_arns(outputs)))
+
+
 def clear_faults(control_file: Path) -> None:
     write_fault_file(control_file, [])
 

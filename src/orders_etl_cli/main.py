@@ -156,15 +156,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _local_fail(args: argparse.Namespace) -> int:
     from embedded_aws.faults import read_fault_file
-    from orders_etl_cli.local_faults import (
-        FaultTargets,
-        add_faults,
-        clear_faults,
-        describe_faults,
-        fault_file,
-        parse_faults,
-        state_machine_arns,
-    )
+    from orders_etl_cli.local_faults import arm_deployed_faults, clear_faults, describe_faults, fault_file, parse_faults
 
     faults = parse_faults(args.faults)  # a fault written wrong is refused before anything is touched
     stack = open_stack(args.outputs, None, embedded_only=True)
@@ -172,8 +164,7 @@ def _local_fail(args: argparse.Namespace) -> int:
     if args.clear:
         clear_faults(control_file)
     if faults:
-        sfn, functions = stack.client("stepfunctions"), stack.client("lambda")
-        add_faults(control_file, faults, FaultTargets.deployed(functions, sfn, state_machine_arns(stack.outputs)))
+        arm_deployed_faults(control_file, faults, stack.client("lambda"), stack.client("stepfunctions"), stack.outputs)
     print(describe_faults(read_fault_file(control_file)))
     return 0
 

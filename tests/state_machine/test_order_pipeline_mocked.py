@@ -17,7 +17,7 @@ from orders_etl_cli.executions import StateRun, history, timeline
 from state_machine.engines import DEFINITION, MOCK_CONFIG, PROJECT_ROOT, Engine, definition_placeholders
 
 EVENT = json.loads((PROJECT_ROOT / "events" / "s3_object_created.json").read_text(encoding="utf-8"))
-FIRST = "Event names its version?"
+FIRST = json.loads(DEFINITION.read_text(encoding="utf-8"))["StartAt"]  # the Choice on the event
 PROCESS = [FIRST, "Validate order file", "Flatten to Parquet"]
 ONE_CHECK = ["Wait for the crawl", "Count the check", "Check crawl", "Crawl finished?"]
 TASKS = ("Validate order file", "Flatten to Parquet", "Start crawl", "Check crawl", "Quarantine the file")

@@ -70,6 +70,14 @@ def stopped_endpoint() -> Iterator[str]:
         yield f"http://127.0.0.1:{bound.getsockname()[1]}"
 
 
+@pytest.fixture
+def stopped_local_outputs(stopped_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The outputs of a stopped embedded AWS where commands look for them by default (.local/outputs.json)."""
+    monkeypatch.chdir(tmp_path)
+    write_outputs(tmp_path / ".local" / "outputs.json", stopped_endpoint)
+    return stopped_endpoint
+
+
 def write_outputs(path: Path, endpoint: str | None) -> Path:
     outputs = {"StateMachineArn": MACHINE, "RawPrefix": "raw/", "DataBucketName": "bucket", "QuarantinePrefix": "q/"}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,16 +100,10 @@ def assert_one_error_line(err: str, starts: str) -> None:
 
 @pytest.mark.parametrize("command", STACK_COMMANDS, ids=" ".join)
 def test_a_stopped_embedded_aws_is_one_line_naming_it_and_nothing_reaches_aws(
-    command: list[str],
-    no_aws: list[str],
-    stopped_endpoint: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    command: list[str], no_aws: list[str], stopped_local_outputs: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # GIVEN the outputs of an embedded AWS that has stopped, where commands look for them by default
-    monkeypatch.chdir(tmp_path)
-    write_outputs(tmp_path / ".local" / "outputs.json", stopped_endpoint)
+    stopped_endpoint = stopped_local_outputs
     # WHEN a command runs THEN it says so in one line, exit 1, and asked nothing of AWS
     code, out, err = run(capsys, *command)
     assert code == 1 and out == ""
@@ -159,16 +161,10 @@ def test_outputs_and_stack_name_together_are_a_usage_mistake(
 
 @pytest.mark.parametrize("choice", [["--stack-name", "orders-etl"], ["--profile", "ops"]], ids=["stack", "profile"])
 def test_stack_name_or_profile_means_aws_even_beside_a_local_outputs_file(
-    choice: list[str],
-    no_aws: list[str],
-    stopped_endpoint: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    choice: list[str], no_aws: list[str], stopped_local_outputs: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # GIVEN a local outputs file, and no AWS region anywhere
-    monkeypatch.chdir(tmp_path)
-    write_outputs(tmp_path / ".local" / "outputs.json", stopped_endpoint)
+    stopped_endpoint = stopped_local_outputs
     # WHEN a command names a stack or profile THEN it goes to AWS, which needs a region (or the profile is unknown)
     code, _, err = run(capsys, "executions", "list", *choice)
     assert code == 1
