@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 from urllib.parse import parse_qs
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
@@ -44,7 +46,8 @@ class ApiFaultInjector:
         self._lock = threading.Lock()
         self.injected: list[tuple[str, str, str]] = []  # (service, operation, error), oldest first
 
-    def install(self) -> None:
+    @contextmanager
+    def installed(self) -> Iterator[None]:
         injector = self
 
         def call(app: DomainDispatcherApplication, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -53,10 +56,8 @@ class ApiFaultInjector:
                 return _original_call(app, environ, start_response)
             return _error_response(fault, start_response)
 
-        DomainDispatcherApplication.__call__ = call
-
-    def uninstall(self) -> None:
-        DomainDispatcherApplication.__call__ = _original_call
+        with mock.patch.object(DomainDispatcherApplication, "__call__", call):
+            yield
 
     def fail(self, service: str, operation: str, error: str, count: int | None = None, path_contains: str = "") -> None:
         with self._lock:

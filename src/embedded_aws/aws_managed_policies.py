@@ -13,7 +13,10 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 from moto.iam.models import AWSManagedPolicy, IAMBackend
@@ -25,18 +28,16 @@ _original_attach_group_policy = IAMBackend.attach_group_policy
 _original_get_policy = IAMBackend.get_policy
 
 
-def install() -> None:
-    IAMBackend.attach_role_policy = _attach_role_policy
-    IAMBackend.attach_user_policy = _attach_user_policy
-    IAMBackend.attach_group_policy = _attach_group_policy
-    IAMBackend.get_policy = _get_policy
-
-
-def uninstall() -> None:
-    IAMBackend.attach_role_policy = _original_attach_role_policy
-    IAMBackend.attach_user_policy = _original_attach_user_policy
-    IAMBackend.attach_group_policy = _original_attach_group_policy
-    IAMBackend.get_policy = _original_get_policy
+@contextmanager
+def installed() -> Iterator[None]:
+    with mock.patch.multiple(
+        IAMBackend,
+        attach_role_policy=_attach_role_policy,
+        attach_user_policy=_attach_user_policy,
+        attach_group_policy=_attach_group_policy,
+        get_policy=_get_policy,
+    ):
+        yield
 
 
 @functools.cache

@@ -13,7 +13,10 @@ condition keys, and answers a denial as S3 does; here only what the policy grant
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket
@@ -21,15 +24,11 @@ from moto.s3.models import FakeBucket
 from embedded_aws import iam_enforcement
 from embedded_aws.iam_policy_evaluation import Request, evaluate
 
-_original_get_permission = FakeBucket.get_permission
 
-
-def install() -> None:
-    FakeBucket.get_permission = _get_permission
-
-
-def uninstall() -> None:
-    FakeBucket.get_permission = _original_get_permission
+@contextmanager
+def installed() -> Iterator[None]:
+    with mock.patch.multiple(FakeBucket, get_permission=_get_permission):
+        yield
 
 
 def applies_only_to_insecure_transport(statement: dict[str, Any]) -> bool:

@@ -9,18 +9,18 @@ likewise, so the ratio of the SDK's patience to the state machine's stays as on 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
+from unittest import mock
 
 import botocore.endpoint
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.common.retry.jitter_strategy_decl import JitterStrategyDecl
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
-_original_wait = WaitFunction._wait_interval
-_original_time = retrier_decl.time
-_original_sdk_time = botocore.endpoint.time
 _original_jitter = JitterStrategyDecl._eval_body
 _scale = 1.0
 
@@ -39,20 +39,21 @@ class RetryWait:
 retry_waits: list[RetryWait] = []
 
 
-def install(scale: float) -> None:
+@contextmanager
+def installed(scale: float) -> Iterator[None]:
     global _scale
-    _scale = scale
-    retrier_decl.time = SimpleNamespace(sleep=_retry_sleep)
-    botocore.endpoint.time = SimpleNamespace(sleep=_retry_sleep)  # its only use of time: the retry backoff
-    JitterStrategyDecl._eval_body = _record_retry_wait
-    WaitFunction._wait_interval = _wait_interval
-
-
-def uninstall() -> None:
-    retrier_decl.time = _original_time
-    botocore.endpoint.time = _original_sdk_time
-    JitterStrategyDecl._eval_body = _original_jitter
-    WaitFunction._wait_interval = _original_wait
+    _scale, before = scale, _scale
+    try:
+        with (
+            mock.patch.object(retrier_decl, "time", SimpleNamespace(sleep=_retry_sleep)),
+            # botocore.endpoint's only use of time: the retry backoff
+            mock.patch.object(botocore.endpoint, "time", SimpleNamespace(sleep=_retry_sleep)),
+            mock.patch.object(JitterStrategyDecl, "_eval_body", _record_retry_wait),
+            mock.patch.object(WaitFunction, "_wait_interval", _wait_interval),
+        ):
+            yield
+    finally:
+        _scale = before
 
 
 def scaled(seconds: float) -> float:

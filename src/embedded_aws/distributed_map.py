@@ -19,7 +19,10 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from moto.stepfunctions.exceptions import ResourceNotFound
 from moto.stepfunctions.parser.api import HistoryEventType, MapRunFailedEventDetails
@@ -58,8 +61,6 @@ MAX_BATCH_BYTES = 256 * 1024
 _original_parse = AmazonStateLanguageParser.parse
 _original_map_run = DistributedIterationComponent._map_run
 _original_eval_job = DistributedItemProcessorWorker._eval_job
-_original_list_map_runs = StepFunctionsParserBackend.list_map_runs
-_original_describe_map_run = StepFunctionsParserBackend.describe_map_run
 _job = threading.local()  # the size of the batch the current thread's child workflow runs
 
 
@@ -67,20 +68,17 @@ class UnsupportedItemBatcher(ValueError):
     pass
 
 
-def install() -> None:
-    AmazonStateLanguageParser.parse = staticmethod(_parse)
-    DistributedIterationComponent._map_run = _map_run
-    DistributedItemProcessorWorker._eval_job = _eval_job
-    StepFunctionsParserBackend.list_map_runs = _list_map_runs
-    StepFunctionsParserBackend.describe_map_run = _describe_map_run
-
-
-def uninstall() -> None:
-    AmazonStateLanguageParser.parse = staticmethod(_original_parse)
-    DistributedIterationComponent._map_run = _original_map_run
-    DistributedItemProcessorWorker._eval_job = _original_eval_job
-    StepFunctionsParserBackend.list_map_runs = _original_list_map_runs
-    StepFunctionsParserBackend.describe_map_run = _original_describe_map_run
+@contextmanager
+def installed() -> Iterator[None]:
+    with (
+        mock.patch.multiple(AmazonStateLanguageParser, parse=staticmethod(_parse)),
+        mock.patch.multiple(DistributedIterationComponent, _map_run=_map_run),
+        mock.patch.multiple(DistributedItemProcessorWorker, _eval_job=_eval_job),
+        mock.patch.multiple(
+            StepFunctionsParserBackend, list_map_runs=_list_map_runs, describe_map_run=_describe_map_run
+        ),
+    ):
+        yield
 
 
 def _map_runs_of(execution: Any) -> Any:

@@ -20,7 +20,10 @@ import copy
 import json
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from moto.events.models import Rule
 from moto.utilities.arns import parse_arn
@@ -33,12 +36,10 @@ logger = logging.getLogger(__name__)
 _original_send = Rule.send_to_targets
 
 
-def install() -> None:
-    Rule.send_to_targets = _send_to_targets
-
-
-def uninstall() -> None:
-    Rule.send_to_targets = _original_send
+@contextmanager
+def installed() -> Iterator[None]:
+    with mock.patch.multiple(Rule, send_to_targets=_send_to_targets):
+        yield
 
 
 def _is_state_machine(target: dict[str, Any]) -> bool:

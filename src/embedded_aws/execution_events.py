@@ -21,7 +21,10 @@ import datetime
 import json
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from moto.core.utils import unix_time
 from moto.events.models import events_backends
@@ -46,16 +49,14 @@ _state = {"installed": False}
 _sent: dict[str, list[str]] = {}
 
 
-def install() -> None:
-    ExecutionWorker.start = _start
-    BaseExecutionWorkerCommunication.terminated = _terminated
-    _state["installed"] = True
-
-
-def uninstall() -> None:
-    ExecutionWorker.start = _original_start
-    BaseExecutionWorkerCommunication.terminated = _original_terminated
-    _state["installed"] = False
+@contextmanager
+def installed() -> Iterator[None]:
+    with (
+        mock.patch.object(ExecutionWorker, "start", _start),
+        mock.patch.object(BaseExecutionWorkerCommunication, "terminated", _terminated),
+        mock.patch.dict(_state, installed=True),
+    ):
+        yield
 
 
 def statuses_sent(execution_arn: str) -> list[str]:

@@ -12,7 +12,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from moto.core.exceptions import AWSError
 from moto.core.responses import ActionResult
@@ -20,7 +23,6 @@ from moto.stepfunctions.responses import StepFunctionResponse
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
-_original = StepFunctionResponse.get_execution_history
 
 
 class InvalidToken(AWSError):  # type: ignore[misc]  # moto is untyped here
@@ -28,12 +30,10 @@ class InvalidToken(AWSError):  # type: ignore[misc]  # moto is untyped here
     STATUS = 400
 
 
-def install() -> None:
-    StepFunctionResponse.get_execution_history = _get_execution_history
-
-
-def uninstall() -> None:
-    StepFunctionResponse.get_execution_history = _original
+@contextmanager
+def installed() -> Iterator[None]:
+    with mock.patch.multiple(StepFunctionResponse, get_execution_history=_get_execution_history):
+        yield
 
 
 def page(events: list[Any], reverse: bool, max_results: int | None, token: str | None) -> dict[str, Any]:

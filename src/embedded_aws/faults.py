@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -92,11 +94,13 @@ class FaultInjector:
         self.control_file = control_file
         self._control_mtime: float | None = None
 
-    def install(self) -> None:
+    @contextmanager
+    def installed(self) -> Iterator[None]:
         lambda_runtime.add_before_invoke(self._before_invoke)
-
-    def uninstall(self) -> None:
-        lambda_runtime.remove_before_invoke(self._before_invoke)
+        try:
+            yield
+        finally:
+            lambda_runtime.remove_before_invoke(self._before_invoke)
 
     def fail(self, function: str, error: str, count: int | None = None) -> None:
         """Functions whose name contains `function` raise `error` for `count` calls (None: until cleared)."""

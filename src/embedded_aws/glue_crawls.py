@@ -33,9 +33,11 @@ import io
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from unittest import mock
 from urllib.parse import unquote_plus
 
 import boto3
@@ -50,9 +52,7 @@ from embedded_aws import clock, iam_enforcement, service_roles
 from embedded_aws.credentials import admin_session
 
 _original_start = FakeCrawler.start_crawler
-_original_status = FakeCrawler.status
 _original_as_dict = FakeCrawler.as_dict
-_original_get_partition_indexes = GlueResponse.get_partition_indexes
 _FINISHED = ("SUCCEEDED", "FAILED", "CANCELLED", "COMPLETED", "STOPPED")
 # The messages one crawl consumes at most (Glue docs, S3 event notifications: 100,000; one translation says 10,000).
 MAX_EVENTS_PER_CRAWL = 100_000
@@ -99,22 +99,15 @@ class _Settings:
 _settings = _Settings()
 
 
-def install(endpoint_url: str, time_model: CrawlTimeModel) -> None:
-    _settings.endpoint_url = endpoint_url
-    _settings.time_model = time_model
-    FakeCrawler.start_crawler = _start_crawler
-    FakeCrawler.status = property(_status)
-    FakeCrawler.as_dict = _as_dict
-    GlueResponse.create_partition_index = _create_partition_index
-    GlueResponse.get_partition_indexes = _get_partition_indexes
-
-
-def uninstall() -> None:
-    FakeCrawler.start_crawler = _original_start
-    FakeCrawler.status = _original_status
-    FakeCrawler.as_dict = _original_as_dict
-    del GlueResponse.create_partition_index
-    GlueResponse.get_partition_indexes = _original_get_partition_indexes
+@contextmanager
+def installed(endpoint_url: str, time_model: CrawlTimeModel) -> Iterator[None]:
+    with (
+        mock.patch.multiple(_settings, endpoint_url=endpoint_url, time_model=time_model),
+        mock.patch.multiple(FakeCrawler, start_crawler=_start_crawler, status=property(_status), as_dict=_as_dict),
+        mock.patch.object(GlueResponse, "create_partition_index", _create_partition_index, create=True),
+        mock.patch.object(GlueResponse, "get_partition_indexes", _get_partition_indexes),
+    ):
+        yield
 
 
 def time_model() -> CrawlTimeModel:

@@ -15,8 +15,11 @@ that hide the defects this project must catch: see `iam_policy_evaluation` (cond
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 from urllib.parse import parse_qs, urlparse
 
 from botocore.credentials import Credentials
@@ -51,7 +54,6 @@ _ALLOW_EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", 
 _JSON_SERVICES = {"glue", "states", "lambda", "events", "logs", "athena", "xray", "cloudwatch", "sqs"}
 
 _state = {"enabled": False}
-_original_authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action
 _original_create_access_key = access_control.create_access_key
 
 
@@ -64,16 +66,14 @@ class Principal:
 ANONYMOUS = Principal("anonymous", ())
 
 
-def install(enabled: bool = True) -> None:
-    ActionAuthenticatorMixin._authenticate_and_authorize_action = _authorize
-    access_control.create_access_key = _create_access_key
-    _state["enabled"] = enabled
-
-
-def uninstall() -> None:
-    ActionAuthenticatorMixin._authenticate_and_authorize_action = _original_authorize
-    access_control.create_access_key = _original_create_access_key
-    _state["enabled"] = False
+@contextmanager
+def installed(enabled: bool = True) -> Iterator[None]:
+    with (
+        mock.patch.object(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", _authorize),
+        mock.patch.object(access_control, "create_access_key", _create_access_key),
+        mock.patch.dict(_state, enabled=enabled),
+    ):
+        yield
 
 
 def set_enabled(enabled: bool) -> None:

@@ -7,9 +7,13 @@ indefinite paths keep moto's behaviour (a list, even of one item).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from jsonpath_ng.ext.parser import parse
 from moto.stepfunctions.parser.asl.utils import json_path
@@ -28,16 +32,12 @@ USERS = (
 )
 
 
-def install() -> None:
-    for name in USERS:
-        vars(importlib.import_module(name))["extract_json"] = extract_json
-    json_path.extract_json = extract_json
-
-
-def uninstall() -> None:
-    for name in USERS:
-        vars(importlib.import_module(name))["extract_json"] = _original_extract_json
-    json_path.extract_json = _original_extract_json
+@contextmanager
+def installed() -> Iterator[None]:
+    with contextlib.ExitStack() as patches:
+        for module in [json_path, *map(importlib.import_module, USERS)]:
+            patches.enter_context(mock.patch.object(module, "extract_json", extract_json))
+        yield
 
 
 def extract_json(path: str, data: Any) -> Any:

@@ -25,7 +25,10 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from moto.awslambda.models import LambdaFunction
 from moto.utilities.arns import parse_arn
@@ -45,16 +48,12 @@ _in_flight = 0
 _generation = 0  # a reset of the embedded AWS starts a new one: waiting retries of the old one are abandoned
 
 
-def install() -> None:
-    LambdaFunction.__init__ = _init
-    LambdaFunction.get_configuration = _get_configuration
-    LambdaFunction.update_configuration = _update_configuration
-
-
-def uninstall() -> None:
-    LambdaFunction.__init__ = _original_init
-    LambdaFunction.get_configuration = _original_configuration
-    LambdaFunction.update_configuration = _original_update
+@contextmanager
+def installed() -> Iterator[None]:
+    with mock.patch.multiple(
+        LambdaFunction, __init__=_init, get_configuration=_get_configuration, update_configuration=_update_configuration
+    ):
+        yield
 
 
 def in_flight() -> int:

@@ -41,6 +41,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import boto3
 from moto.awslambda.exceptions import UnknownFunctionException
@@ -57,7 +58,6 @@ _imports = 0
 _code_root = Path(tempfile.mkdtemp(prefix="embedded-lambda-"))
 atexit.register(shutil.rmtree, _code_root, ignore_errors=True)  # the functions' unpacked code, once per process
 _endpoint_url = ""
-_original_invoke = LambdaFunction._invoke_lambda
 logger = logging.getLogger(__name__)
 
 TIMEOUT_ERROR = "Sandbox.Timedout"  # the errorType Lambda reports for an invocation past its Timeout
@@ -158,14 +158,15 @@ class LambdaContext:
 handler_seconds: dict[str, list[float]] = {}
 
 
-def install(endpoint_url: str) -> None:
+@contextmanager
+def installed(endpoint_url: str) -> Iterator[None]:
     global _endpoint_url
-    _endpoint_url = endpoint_url
-    LambdaFunction._invoke_lambda = _invoke_in_process
-
-
-def uninstall() -> None:
-    LambdaFunction._invoke_lambda = _original_invoke
+    _endpoint_url, before = endpoint_url, _endpoint_url
+    try:
+        with mock.patch.object(LambdaFunction, "_invoke_lambda", _invoke_in_process):
+            yield
+    finally:
+        _endpoint_url = before
 
 
 def add_before_invoke(hook: BeforeInvoke) -> None:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.mocking.mock_config import (
@@ -96,12 +99,10 @@ def _response(response_name: str, invocations: str, body: dict[str, Any]) -> Moc
     )
 
 
-def install() -> None:
-    Environment.get_current_mocked_response = _current_mocked_response
-
-
-def uninstall() -> None:
-    Environment.get_current_mocked_response = _original_current_mocked_response
+@contextmanager
+def installed() -> Iterator[None]:
+    with mock.patch.multiple(Environment, get_current_mocked_response=_current_mocked_response):
+        yield
 
 
 def _current_mocked_response(self: Environment) -> MockedResponse:

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from moto.core.exceptions import AWSError
 from moto.core.responses import ActionResult
@@ -38,18 +41,15 @@ class ExecutionNotRedrivable(AWSError):  # type: ignore[misc]  # moto is untyped
     STATUS = 400
 
 
-def install() -> None:
-    StepFunctionResponse.redrive_execution = _redrive_execution_action
-    StepFunctionResponse.describe_execution = _describe_execution_action
-    Execution.to_history_output = _history_output
-    ExecutionWorker._get_evaluation_environment = _environment_with_redrive_count
-
-
-def uninstall() -> None:
-    del StepFunctionResponse.redrive_execution
-    StepFunctionResponse.describe_execution = _original_describe
-    Execution.to_history_output = _original_history
-    ExecutionWorker._get_evaluation_environment = _original_environment
+@contextmanager
+def installed() -> Iterator[None]:
+    with (
+        mock.patch.object(StepFunctionResponse, "redrive_execution", _redrive_execution_action, create=True),
+        mock.patch.object(StepFunctionResponse, "describe_execution", _describe_execution_action),
+        mock.patch.object(Execution, "to_history_output", _history_output),
+        mock.patch.object(ExecutionWorker, "_get_evaluation_environment", _environment_with_redrive_count),
+    ):
+        yield
 
 
 def _environment_with_redrive_count(self: ExecutionWorker) -> Environment:

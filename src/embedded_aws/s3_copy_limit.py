@@ -10,7 +10,10 @@ locally as it would on AWS. Tests lower `MAX_COPY_SOURCE_BYTES` so that a few Mi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from moto.s3.exceptions import S3ClientError
 from moto.s3.models import FakeKey, S3Backend
@@ -29,12 +32,10 @@ class CopySourceTooLarge(S3ClientError):  # type: ignore[misc]  # moto is untype
         )
 
 
-def install() -> None:
-    S3Backend.copy_object = _copy_object
-
-
-def uninstall() -> None:
-    S3Backend.copy_object = _original_copy_object
+@contextmanager
+def installed() -> Iterator[None]:
+    with mock.patch.multiple(S3Backend, copy_object=_copy_object):
+        yield
 
 
 def _copy_object(self: S3Backend, src_key: FakeKey, *args: Any, **kwargs: Any) -> Any:

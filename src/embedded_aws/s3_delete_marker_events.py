@@ -9,8 +9,11 @@ no ETag, like S3's.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 
 from moto.s3 import notifications
 from moto.s3.models import S3Backend
@@ -28,12 +31,10 @@ class _DeleteMarker:
     etag: str = ""
 
 
-def install() -> None:
-    S3Backend._set_delete_marker = _set_delete_marker
-
-
-def uninstall() -> None:
-    S3Backend._set_delete_marker = _original_set_delete_marker
+@contextmanager
+def installed() -> Iterator[None]:
+    with mock.patch.multiple(S3Backend, _set_delete_marker=_set_delete_marker):
+        yield
 
 
 def _set_delete_marker(self: S3Backend, bucket_name: str, key_name: str) -> Any:

@@ -14,23 +14,23 @@ import copy
 import itertools
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from moto.core.utils import unix_time
 from moto.s3 import notifications
 
 logger = logging.getLogger(__name__)
-_original_send = notifications._send_event_bridge_message
 _counter = itertools.count(0x0055AED6DCD90281)
 _lock = threading.Lock()
 
 
-def install() -> None:
-    notifications._send_event_bridge_message = _send_event_bridge_message
-
-
-def uninstall() -> None:
-    notifications._send_event_bridge_message = _original_send
+@contextmanager
+def installed() -> Iterator[None]:
+    with mock.patch.multiple(notifications, _send_event_bridge_message=_send_event_bridge_message):
+        yield
 
 
 # S3's `reason` for each notification event (S3 user guide, "EventBridge event message structure"); moto sent

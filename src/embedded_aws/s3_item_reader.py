@@ -10,21 +10,20 @@ Here it pages through the listing and gives each object as AWS's documentation s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3 import (
     ResourceEvalS3,
 )
 
-_original = ResourceEvalS3._handle_list_objects_v2
 
-
-def install() -> None:
-    ResourceEvalS3._handle_list_objects_v2 = staticmethod(_handle_list_objects_v2)
-
-
-def uninstall() -> None:
-    ResourceEvalS3._handle_list_objects_v2 = staticmethod(_original)
+@contextmanager
+def installed() -> Iterator[None]:
+    with mock.patch.multiple(ResourceEvalS3, _handle_list_objects_v2=staticmethod(_handle_list_objects_v2)):
+        yield
 
 
 def _handle_list_objects_v2(env: Any, resource_runtime_part: Any, state_credentials: Any) -> None:

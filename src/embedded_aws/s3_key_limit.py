@@ -6,7 +6,10 @@ user-chosen ones (quarantine/ and its `.error.json` beside a raw key) fail local
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from moto.s3.exceptions import S3ClientError
 from moto.s3.models import S3Backend
@@ -23,14 +26,10 @@ class KeyTooLongError(S3ClientError):  # type: ignore[misc]  # moto is untyped h
         super().__init__("KeyTooLongError", "Your key is too long")
 
 
-def install() -> None:
-    S3Backend.put_object = _put_object
-    S3Backend.create_multipart_upload = _create_multipart_upload
-
-
-def uninstall() -> None:
-    S3Backend.put_object = _original_put_object
-    S3Backend.create_multipart_upload = _original_create_multipart_upload
+@contextmanager
+def installed() -> Iterator[None]:
+    with mock.patch.multiple(S3Backend, put_object=_put_object, create_multipart_upload=_create_multipart_upload):
+        yield
 
 
 def check_key_length(key_name: str) -> None:

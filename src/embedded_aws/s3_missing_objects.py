@@ -9,7 +9,10 @@ grant conditioned on `s3:prefix` does not count, since a GetObject request carri
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from moto.s3.exceptions import MissingKey, MissingVersion
 from moto.s3.responses import S3Response
@@ -21,14 +24,10 @@ _original_get = S3Response.get_object
 _original_head = S3Response.head_object
 
 
-def install() -> None:
-    S3Response.get_object = _get_object
-    S3Response.head_object = _head_object
-
-
-def uninstall() -> None:
-    S3Response.get_object = _original_get
-    S3Response.head_object = _original_head
+@contextmanager
+def installed() -> Iterator[None]:
+    with mock.patch.multiple(S3Response, get_object=_get_object, head_object=_head_object):
+        yield
 
 
 def _get_object(self: S3Response) -> Any:

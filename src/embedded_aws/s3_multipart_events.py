@@ -9,7 +9,10 @@ into parts (from 8 MB) started two executions. AWS sends one event, whose EventB
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from moto.s3.models import S3Backend
 
@@ -17,16 +20,12 @@ _completing = threading.local()
 _replaced: dict[str, Any] = {}
 
 
-def install() -> None:
+@contextmanager
+def installed() -> Iterator[None]:
     """Wraps the methods as they are now (other patches may have wrapped put_object already)."""
     _replaced.update(put_object=S3Backend.put_object, complete=S3Backend.complete_multipart_upload)
-    S3Backend.put_object = _put_object
-    S3Backend.complete_multipart_upload = _complete_multipart_upload
-
-
-def uninstall() -> None:
-    S3Backend.put_object = _replaced["put_object"]
-    S3Backend.complete_multipart_upload = _replaced["complete"]
+    with mock.patch.multiple(S3Backend, put_object=_put_object, complete_multipart_upload=_complete_multipart_upload):
+        yield
 
 
 def _put_object(self: S3Backend, *args: Any, **kwargs: Any) -> Any:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from moto.s3.models import S3Backend
 from moto.s3.utils import _VersionedKeyStore
@@ -20,14 +22,13 @@ _original_iterlists = _VersionedKeyStore.iterlists
 _listing = threading.local()  # the prefix of the listing this thread is running, if any
 
 
-def install() -> None:
-    S3Backend.list_object_versions = _list_object_versions
-    _VersionedKeyStore.iterlists = _iterlists
-
-
-def uninstall() -> None:
-    S3Backend.list_object_versions = _original_list
-    _VersionedKeyStore.iterlists = _original_iterlists
+@contextmanager
+def installed() -> Iterator[None]:
+    with (
+        mock.patch.multiple(S3Backend, list_object_versions=_list_object_versions),
+        mock.patch.multiple(_VersionedKeyStore, iterlists=_iterlists),
+    ):
+        yield
 
 
 def _list_object_versions(self: S3Backend, bucket_name: str, *args: Any, **kwargs: Any) -> Any:

@@ -12,7 +12,10 @@ knows anywhere in the service (`s3.AccessDeniedException`), so a Retry or Catch 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 import botocore.session
 from botocore.exceptions import ClientError
@@ -41,19 +44,16 @@ SERVICE_ERROR_NAMES = {
 # Where botocore's service model has another name than the resource ARN.
 _BOTOCORE_NAMES = {"sfn": "stepfunctions", "eventbridge": "events"}
 _names = state_task_service_aws_sdk._SERVICE_ERROR_NAMES
-_original_names = dict(_names)
 _original_exception_name = StateTaskServiceAwsSdk._normalise_exception_name
 
 
-def install() -> None:
-    _names.update(SERVICE_ERROR_NAMES)
-    StateTaskServiceAwsSdk._normalise_exception_name = staticmethod(_exception_name)
-
-
-def uninstall() -> None:
-    _names.clear()
-    _names.update(_original_names)
-    StateTaskServiceAwsSdk._normalise_exception_name = staticmethod(_original_exception_name)
+@contextmanager
+def installed() -> Iterator[None]:
+    with (
+        mock.patch.dict(_names, SERVICE_ERROR_NAMES),
+        mock.patch.object(StateTaskServiceAwsSdk, "_normalise_exception_name", staticmethod(_exception_name)),
+    ):
+        yield
 
 
 def _exception_name(service_error_name: str, error: Exception) -> str:

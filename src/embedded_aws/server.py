@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,6 +102,7 @@ class EmbeddedAws:
     faults: FaultInjector = field(init=False, default_factory=FaultInjector)
     api_faults: ApiFaultInjector = field(init=False, default_factory=ApiFaultInjector)
     _server: ThreadedMotoServer | None = field(init=False, default=None)
+    _patches: contextlib.ExitStack = field(init=False, default_factory=contextlib.ExitStack)
 
     def start(self) -> EmbeddedAws:
         # Clients this process creates without credentials of their own sign as the administrator.
@@ -118,35 +121,42 @@ class EmbeddedAws:
         self.endpoint_url = f"http://{host}:{port}"
         # moto's Step Functions engine calls Lambda and the SDK integrations back through this port.
         os.environ["MOTO_PORT"] = str(port)
-        iam_enforcement.install(enabled=self.enforce_iam)
-        s3_missing_objects.install()
-        state_machine_role.install()
-        lambda_runtime.install(self.endpoint_url)
-        lambda_async.install()
-        eventbridge_targets.install()
-        execution_events.install()
-        execution_history.install()
-        s3_event_sequencers.install()
-        s3_delete_marker_events.install()
-        s3_key_limit.install()
-        s3_multipart_events.install()  # after s3_key_limit: it wraps that put_object
-        s3_copy_limit.install()
-        s3_version_listing.install()
-        sdk_integration_errors.install()
-        sqs_send_cost.install()
-        bucket_policy.install()
-        aws_managed_policies.install()
-        glue_crawls.install(self.endpoint_url, self.crawl_time)
-        clock.install(self.time_scale)
-        start_execution.install(self.mock_config)
-        distributed_map.install()
-        s3_item_reader.install()
-        json_paths.install()
-        mocked_responses.install()
-        redrive.install()
-        self.faults.install()
-        self.api_faults.install()
+        for patch in self._patches_in_order():
+            self._patches.enter_context(patch)
         return self
+
+    def _patches_in_order(self) -> list[AbstractContextManager[None]]:
+        """Each module's patch, entered in this order (a later one may wrap what an earlier one patched)."""
+        return [
+            iam_enforcement.installed(enabled=self.enforce_iam),
+            s3_missing_objects.installed(),
+            state_machine_role.installed(),
+            lambda_runtime.installed(self.endpoint_url),
+            lambda_async.installed(),
+            eventbridge_targets.installed(),
+            execution_events.installed(),
+            execution_history.installed(),
+            s3_event_sequencers.installed(),
+            s3_delete_marker_events.installed(),
+            s3_key_limit.installed(),
+            s3_multipart_events.installed(),  # after s3_key_limit: it wraps that put_object
+            s3_copy_limit.installed(),
+            s3_version_listing.installed(),
+            sdk_integration_errors.installed(),
+            sqs_send_cost.installed(),
+            bucket_policy.installed(),
+            aws_managed_policies.installed(),
+            glue_crawls.installed(self.endpoint_url, self.crawl_time),
+            clock.installed(self.time_scale),
+            start_execution.installed(self.mock_config),
+            distributed_map.installed(),
+            s3_item_reader.installed(),
+            json_paths.installed(),
+            mocked_responses.installed(),
+            redrive.installed(),
+            self.faults.installed(),
+            self.api_faults.installed(),
+        ]
 
     def deploy(self, parameter_overrides: dict[str, str] | None = None, template: Path = TEMPLATE) -> dict[str, str]:
         deployer = StackDeployer(
@@ -168,34 +178,7 @@ class EmbeddedAws:
         if self._server is not None:
             self._server.stop()
             self._server = None
-        self.api_faults.uninstall()
-        self.faults.uninstall()
-        redrive.uninstall()
-        mocked_responses.uninstall()
-        json_paths.uninstall()
-        s3_item_reader.uninstall()
-        distributed_map.uninstall()
-        start_execution.uninstall()
-        clock.uninstall()
-        glue_crawls.uninstall()
-        sqs_send_cost.uninstall()
-        sdk_integration_errors.uninstall()
-        s3_version_listing.uninstall()
-        s3_copy_limit.uninstall()
-        s3_multipart_events.uninstall()
-        s3_key_limit.uninstall()
-        s3_delete_marker_events.uninstall()
-        s3_event_sequencers.uninstall()
-        execution_history.uninstall()
-        execution_events.uninstall()
-        eventbridge_targets.uninstall()
-        lambda_async.uninstall()
-        aws_managed_policies.uninstall()
-        bucket_policy.uninstall()
-        lambda_runtime.uninstall()
-        state_machine_role.uninstall()
-        s3_missing_objects.uninstall()
-        iam_enforcement.uninstall()
+        self._patches.close()  # in the reverse order of entering
 
     def __enter__(self) -> EmbeddedAws:
         return self.start()

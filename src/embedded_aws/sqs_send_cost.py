@@ -10,8 +10,10 @@ computed; everywhere else they are exact, as before.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from moto.sqs.models import Queue, SQSBackend
 
@@ -25,16 +27,11 @@ _original_send_message = SQSBackend.send_message
 _sending = threading.local()
 
 
-def install() -> None:
-    for name in _COUNTS:
-        setattr(Queue, name, property(_uncounted_while_sending(_original_counts[name])))
-    SQSBackend.send_message = _send_message
-
-
-def uninstall() -> None:
-    for name, original in _original_counts.items():
-        setattr(Queue, name, original)
-    SQSBackend.send_message = _original_send_message
+@contextmanager
+def installed() -> Iterator[None]:
+    counts: dict[str, Any] = {name: property(_uncounted_while_sending(_original_counts[name])) for name in _COUNTS}
+    with mock.patch.multiple(Queue, **counts), mock.patch.object(SQSBackend, "send_message", _send_message):
+        yield
 
 
 def _uncounted_while_sending(count: property) -> Callable[[Queue], int]:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from moto.stepfunctions.exceptions import InvalidArn, InvalidName
 from moto.stepfunctions.parser.backend.execution import Execution
@@ -26,16 +29,18 @@ _mock_config: Path | None = None
 _starting = threading.local()
 
 
-def install(mock_config: Path | None) -> None:
+@contextmanager
+def installed(mock_config: Path | None) -> Iterator[None]:
     global _mock_config
-    _mock_config = mock_config
-    StepFunctionsParserBackend.start_execution = _start_execution
-    Execution._get_start_execution_worker = _start_execution_worker
-
-
-def uninstall() -> None:
-    StepFunctionsParserBackend.start_execution = _original_start
-    Execution._get_start_execution_worker = _original_worker
+    _mock_config, before = mock_config, _mock_config
+    try:
+        with (
+            mock.patch.object(StepFunctionsParserBackend, "start_execution", _start_execution),
+            mock.patch.object(Execution, "_get_start_execution_worker", _start_execution_worker),
+        ):
+            yield
+    finally:
+        _mock_config = before
 
 
 def _start_execution(

@@ -9,9 +9,13 @@ are kept per service, region and session: creating one per task cost more than t
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 import boto3
 from botocore.client import BaseClient
@@ -34,23 +38,20 @@ _USERS = [
         for name in ("unsupported", "glue", "events", "ecs", "sqs", "sfn", "dynamodb", "batch", "sns", "aws_sdk")
     ),
 ]
-_originals: dict[str, Any] = {}
 _clients: dict[tuple[str, str, str], BaseClient] = {}
 _lock = threading.Lock()
 _session = boto3.Session()
 
 
-def install() -> None:
-    for name in _USERS:
-        module = importlib.import_module(name)
-        _originals.setdefault(name, getattr(module, "boto_client_for"))  # noqa: B009  # untyped module
-        setattr(module, "boto_client_for", client_for)  # noqa: B010
-
-
-def uninstall() -> None:
-    for name, original in _originals.items():
-        setattr(importlib.import_module(name), "boto_client_for", original)  # noqa: B010
-    _clients.clear()
+@contextmanager
+def installed() -> Iterator[None]:
+    try:
+        with contextlib.ExitStack() as patches:
+            for name in _USERS:
+                patches.enter_context(mock.patch.object(importlib.import_module(name), "boto_client_for", client_for))
+            yield
+    finally:
+        _clients.clear()
 
 
 def client_for(region: str, service: str, state_credentials: Any = None) -> BaseClient:

@@ -34,8 +34,7 @@ def test_a_send_does_not_count_the_queue(aws: Any, monkeypatch: Any) -> None:
             return int(original.fget(queue))  # type: ignore[misc]
 
         monkeypatch.setitem(sqs_send_cost._original_counts, name, property(watched))
-    sqs_send_cost.install()  # again, over the watched counts
-    try:
+    with sqs_send_cost.installed():  # again, over the watched counts
         sqs = aws.client("sqs")
         url = sqs.create_queue(QueueName="send-cost-watched")["QueueUrl"]
         # WHEN a message is sent THEN nothing is counted; a GetQueueAttributes still counts
@@ -43,6 +42,3 @@ def test_a_send_does_not_count_the_queue(aws: Any, monkeypatch: Any) -> None:
         assert counted == []
         assert counts(sqs, url) == (1, 0)
         assert "approximate_number_of_messages" in counted
-    finally:
-        monkeypatch.undo()
-        sqs_send_cost.install()
