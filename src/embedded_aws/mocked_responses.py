@@ -4,6 +4,11 @@ moto's engine can answer a Task from a mocked response (`MockTestCase`), but nev
 picks the response by the state's RetryCount, so a state entered again in a loop (a poll, a recrawl) always
 gets response "0". Step Functions Local numbers the invocations of each state across the whole execution,
 retries and loop visits alike; `CountingTestCase` does the same, so one MockConfigFile means the same on both.
+
+A mocked `Throw` fails the Task with a TaskFailed event that names only the error and the cause; AWS's
+TaskFailedEventDetails requires `resource` and `resourceType` (API reference), and Step Functions Local's mocked
+failures carry them ("resourceType": "lambda", "resource": "invoke" for arn:aws:states:::lambda:invoke): the Task's
+own resource names are filled in.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import StateTaskService
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.mocking.mock_config import (
     MockedResponse,
@@ -101,8 +108,28 @@ def _response(response_name: str, invocations: str, body: dict[str, Any]) -> Moc
 
 @contextmanager
 def installed() -> Iterator[None]:
-    with mock.patch.multiple(Environment, get_current_mocked_response=_current_mocked_response):
+    original_eval_execution = StateTaskService._eval_execution
+
+    def eval_execution(self: StateTaskService, env: Environment) -> None:
+        try:
+            original_eval_execution(self, env)
+        except FailureEventException as failure:
+            _name_the_resource(failure, self)
+            raise
+
+    with (
+        mock.patch.multiple(Environment, get_current_mocked_response=_current_mocked_response),
+        mock.patch.object(StateTaskService, "_eval_execution", eval_execution),
+    ):
         yield
+
+
+def _name_the_resource(failure: FailureEventException, task: StateTaskService) -> None:
+    """A TaskFailed event without the Task's resource (a mocked Throw's) gets it, as on AWS."""
+    details = (failure.failure_event.event_details or {}).get("taskFailedEventDetails")
+    if details is not None:
+        details.setdefault("resource", task._get_sfn_resource())
+        details.setdefault("resourceType", task._get_sfn_resource_type())
 
 
 def _current_mocked_response(self: Environment) -> MockedResponse:

@@ -23,6 +23,7 @@ from embedded_aws import (
     eventbridge_targets,
     execution_events,
     execution_history,
+    execution_json,
     glue_crawls,
     iam_enforcement,
     json_paths,
@@ -41,6 +42,7 @@ from embedded_aws import (
     sdk_integration_errors,
     sqs_send_cost,
     start_execution,
+    state_machine_definitions,
     state_machine_role,
 )
 from embedded_aws.api_faults import ApiFaultInjector
@@ -154,6 +156,8 @@ class EmbeddedAws:
             json_paths.installed(),
             mocked_responses.installed(),
             redrive.installed(),
+            execution_json.installed(),  # after redrive: it wraps its DescribeExecution and history
+            state_machine_definitions.installed(),
             self.faults.installed(),
             self.api_faults.installed(),
         ]

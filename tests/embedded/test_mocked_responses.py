@@ -95,6 +95,20 @@ def test_retries_take_the_next_numbered_response(aws: Any, mock_config: Path) ->
     assert asks(aws, execution) == 2
 
 
+def test_a_mocked_throw_names_the_tasks_resource_in_its_task_failed_event(aws: Any, mock_config: Path) -> None:
+    execution = run_case(aws, "RetriedThenLucky")
+
+    events = aws.client("stepfunctions").get_execution_history(executionArn=execution["executionArn"])["events"]
+    (failed,) = [event["taskFailedEventDetails"] for event in events if event["type"] == "TaskFailed"]
+    # as on AWS and Step Functions Local: TaskFailedEventDetails requires resource and resourceType
+    assert failed == {
+        "resourceType": "lambda",
+        "resource": "invoke",
+        "error": "Lambda.ServiceException",
+        "cause": "boom",
+    }
+
+
 def test_an_invocation_without_a_mocked_response_fails_the_execution_saying_so(aws: Any, mock_config: Path) -> None:
     # GIVEN three mocked answers for a loop that never ends
     execution = run_case(aws, "RunsOutOfAnswers")
