@@ -2,21 +2,22 @@
 
 Every invoke path in moto (the Invoke API, state machine tasks, event targets) goes through
 `LambdaFunction._invoke_lambda(event) -> (payload, errored, logs)`. This replaces it: the function's deployed
-zip is unpacked once, its handler module imported once, and each call runs with the function's environment.
-`os.environ` is process-wide, so calls are serialised by one lock; boto3 clients created at import time point
-at this endpoint through AWS_ENDPOINT_URL. As on AWS, the function runs with its execution role's temporary
-credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN): its handler module is imported
-anew whenever those change, with a fresh default boto3 session, so its module-level clients sign as that role
-and no other. A raised exception comes back as a Lambda error document whose `errorType` is the class name,
+zip is unpacked once, and calls run at the same time, as on AWS, up to the concurrency limit (a call past it
+waits for a free one). Each call runs in an execution environment of its own: the function's variables and
+role credentials in `os.environ` and a default boto3 session for that call alone (call_environment), and a
+handler module instance no other running call uses. An environment's module is imported once (the cold start)
+and reused by later calls (warm starts); it is imported anew when the role's credentials change, so its
+module-level clients sign as that role and no other. boto3 clients point at this endpoint through
+AWS_ENDPOINT_URL. A raised exception comes back as a Lambda error document whose `errorType` is the class name,
 which is what Retry and Catch in the state machine match.
 
 The function's Timeout holds as on AWS: the handler runs on a worker thread; past the timeout it is stopped (an
-exception raised in its thread, waited for until it has unwound, before the environment is restored) and the call
-fails with AWS's `Sandbox.Timedout` document; the next call imports the handler anew, as Lambda starts a new
-runtime after a timeout. A call's time is its real time plus the full length of the delays it spent in `pause`
-(which sleeps them at the embedded clock's scale, as Wait states are): an injected delay of 1,000 s times out a
-900 s function after 9 real seconds at scale 0.01, while real work, not compressed, is never cut short by it.
-The import (Lambda's init phase, limited apart) is outside the timeout.
+exception raised in its thread, waited for until it has unwound) and the call fails with AWS's `Sandbox.Timedout`
+document; its execution environment is discarded, as Lambda starts a new runtime after a timeout. A call's time is
+its real time plus the full length of the delays it spent in `pause` (which sleeps them at the embedded clock's
+scale, as Wait states are): an injected delay of 1,000 s times out a 900 s function after 9 real seconds at scale
+0.01, while real work, not compressed, is never cut short by it. The import (Lambda's init phase, limited apart)
+is outside the timeout.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import atexit
 import ctypes
 import importlib.util
 import io
+import itertools
 import json
 import logging
 import os
@@ -43,18 +45,25 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-import boto3
 from moto.awslambda.exceptions import UnknownFunctionException
 from moto.awslambda.models import LambdaFunction, lambda_backends
 
-from embedded_aws import clock, function_logs, iam_enforcement, service_roles
+from embedded_aws import (
+    DEFAULT_LAMBDA_CONCURRENCY,
+    call_environment,
+    clock,
+    function_logs,
+    iam_enforcement,
+    service_roles,
+)
 from embedded_aws.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY
 
-_lock = threading.RLock()
-# (function ARN, code hash) -> (access key of its role session, module name, handler); another session means a
-# fresh import (and the old module is dropped).
-_handlers: dict[tuple[str, str], tuple[str, str, Callable[[Any, Any], Any]]] = {}
-_imports = 0
+_concurrency = threading.BoundedSemaphore(DEFAULT_LAMBDA_CONCURRENCY)  # see installed()
+_idle_lock = threading.Lock()
+# (function ARN, code hash, access key of its role session) -> handler instances no call is running: a call
+# takes one or imports a new one, and gives it back unless it timed out.
+_idle: dict[tuple[str, str, str], list[_HandlerInstance]] = {}
+_imports = itertools.count(1)
 _code_root = Path(tempfile.mkdtemp(prefix="embedded-lambda-"))
 atexit.register(shutil.rmtree, _code_root, ignore_errors=True)  # the functions' unpacked code, once per process
 _endpoint_url = ""
@@ -113,13 +122,14 @@ class CallClock:
         return self.timeout - (time.monotonic() - self.started + self.compressed)
 
 
-_current_call: CallClock | None = None  # calls are serialised by _lock
+_call_clocks = threading.local()  # .current: the CallClock of the call running on this thread
 
 
 def pause(seconds: float) -> None:
     """Spend `seconds` of the running call's time, sleeping them at the embedded clock's scale: the call's
     timeout counts them in full. Short steps, so that a timeout stops the sleeper at once."""
-    call, real = _current_call, clock.scaled(seconds)
+    call: CallClock | None = getattr(_call_clocks, "current", None)
+    real = clock.scaled(seconds)
     compression = seconds / real - 1 if real > 0 else 0.0
     before = call.compressed if call else 0.0
     began = time.monotonic()
@@ -154,19 +164,30 @@ class LambdaContext:
         return max(0, int(self.call_clock.remaining() * 1000))
 
 
-# Function name -> how long each call of its handler took, in seconds (the lock wait excluded).
+@dataclass
+class _HandlerInstance:
+    """A handler module imported for one execution environment."""
+
+    module_name: str
+    handler: Callable[[Any, Any], Any]
+
+
+# Function name -> how long each call of its handler took, in seconds (the wait for a free slot excluded).
 handler_seconds: dict[str, list[float]] = {}
 
 
 @contextmanager
-def installed(endpoint_url: str) -> Iterator[None]:
-    global _endpoint_url
-    _endpoint_url, before = endpoint_url, _endpoint_url
+def installed(endpoint_url: str, concurrency: int = DEFAULT_LAMBDA_CONCURRENCY) -> Iterator[None]:
+    global _endpoint_url, _concurrency
+    (_endpoint_url, before), (_concurrency, slots_before) = (
+        (endpoint_url, _endpoint_url),
+        (threading.BoundedSemaphore(concurrency), _concurrency),
+    )
     try:
-        with mock.patch.object(LambdaFunction, "_invoke_lambda", _invoke_in_process):
+        with call_environment.installed(), mock.patch.object(LambdaFunction, "_invoke_lambda", _invoke_in_process):
             yield
     finally:
-        _endpoint_url = before
+        _endpoint_url, _concurrency = before, slots_before
 
 
 def add_before_invoke(hook: BeforeInvoke) -> None:
@@ -186,49 +207,58 @@ def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bo
         # AWS refuses such a function at CreateFunction; here the invocation fails, saying why.
         refusal = {"errorType": "InvalidParameterValueException", "errorMessage": str(error)}
         return json.dumps(refusal), True, str(error)
-    with _lock, _function_environment(self, credentials), _package_on_path(_code_dir(self)):
+    environment = call_environment.environment_of(_function_variables(self, credentials))
+    with _concurrency, call_environment.running_in(environment), _package_on_path(_code_dir(self)):
         context = _context_for(self)
+        key = (self.function_arn, self.code_sha_256, credentials.access_key_id)
         try:
-            handler = _load_handler(self, credentials.access_key_id)  # the init phase: outside the timeout
-            result = _timed_call(self, handler, payload, context)
+            instance = _take_instance(self, key)  # a cold start imports it: Lambda's init phase, outside the timeout
+        except Exception as error:  # the import's error is the function's error
+            return _error_document(error, context)
+        try:
+            result = _timed_call(self, instance.handler, payload, context)
         except _TimedOut:
-            _forget_handler(self)  # Lambda starts a new runtime after a timeout: the next call is a cold start
+            sys.modules.pop(instance.module_name, None)  # Lambda discards the runtime of a call that timed out
             seconds = float(self.timeout)
             message = f"RequestId: {context.aws_request_id} Error: Task timed out after {seconds:.2f} seconds"
             # AWS's document has these two keys only: the runtime was stopped, the handler raised nothing.
             return json.dumps({"errorMessage": message, "errorType": TIMEOUT_ERROR}), True, message
         except Exception as error:  # the Lambda runtime reports every exception as the function's error
-            document = {
-                "errorType": type(error).__name__,
-                "errorMessage": str(error),
-                "requestId": context.aws_request_id,
-                "stackTrace": traceback.format_exception(error)[-6:],
-            }
-            return json.dumps(document), True, f"{document['errorType']}: {document['errorMessage']}"
+            _give_back(key, instance)
+            return _error_document(error, context)
+        _give_back(key, instance)
     return json.dumps(result, default=str), False, ""
+
+
+def _error_document(error: Exception, context: LambdaContext) -> tuple[str, bool, str]:
+    document = {
+        "errorType": type(error).__name__,
+        "errorMessage": str(error),
+        "requestId": context.aws_request_id,
+        "stackTrace": traceback.format_exception(error)[-6:],
+    }
+    return json.dumps(document), True, f"{document['errorType']}: {document['errorMessage']}"
 
 
 def _timed_call(
     function: LambdaFunction, handler: Callable[[Any, Any], Any], payload: Any, context: LambdaContext
 ) -> Any:
-    global _current_call
-
     log = function_logs.FunctionCall(
         function.account_id, function.region, context.log_group_name, context.log_stream_name, context.aws_request_id
     )
 
     def call() -> Any:
+        _call_clocks.current = context.call_clock  # for `pause` on the handler's thread
         with function_logs.collecting(log):  # on the handler's thread: what it writes is the function's log
             for hook in _before_invoke:  # inside the timed call: an injected delay counts against the timeout
                 hook(function.function_name, payload)
             return handler(payload, context)
 
-    context.call_clock = _current_call = CallClock(float(function.timeout))  # the timeout runs from here
+    context.call_clock = CallClock(float(function.timeout))  # the timeout runs from here
     started = time.perf_counter()
     try:
         return _run_until_timeout(function.function_name, call, context.call_clock)
     finally:
-        _current_call = None
         seconds = time.perf_counter() - started
         # Billed duration on AWS is the handler's time: recorded per function for cost estimates.
         handler_seconds.setdefault(function.function_name, []).append(seconds)
@@ -284,12 +314,6 @@ def _stop(worker: threading.Thread) -> None:
         )
 
 
-def _forget_handler(function: LambdaFunction) -> None:
-    cached = _handlers.pop((function.function_arn, function.code_sha_256), None)
-    if cached is not None:
-        sys.modules.pop(cached[1], None)
-
-
 def _context_for(function: LambdaFunction) -> LambdaContext:
     return LambdaContext(
         function_name=function.function_name,
@@ -310,38 +334,28 @@ def _role_credentials(function: LambdaFunction) -> service_roles.SessionCredenti
     return service_roles.credentials_for(function.role, service_roles.LAMBDA, function.function_name)
 
 
-@contextmanager
-def _function_environment(function: LambdaFunction, credentials: service_roles.SessionCredentials) -> Iterator[None]:
-    saved = dict(os.environ)
-    saved_session = boto3.DEFAULT_SESSION
-    os.environ.update(
-        {
-            "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
-            "AWS_LAMBDA_FUNCTION_VERSION": str(function.version),
-            "AWS_REGION": function.region,
-            "AWS_DEFAULT_REGION": function.region,
-            "AWS_ACCESS_KEY_ID": credentials.access_key_id,
-            "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
-            "AWS_ENDPOINT_URL": _endpoint_url,
-            # No X-Ray daemon and no CloudWatch agent here: traces off, metrics still validated.
-            "POWERTOOLS_TRACE_DISABLED": "true",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-        }
-    )
-    os.environ.update({key: str(value) for key, value in function.environment_vars.items()})
+def _function_variables(function: LambdaFunction, credentials: service_roles.SessionCredentials) -> dict[str, str]:
+    """The process environment of the function's execution environment: the process's, with Lambda's variables,
+    the role's credentials and the function's own variables over it."""
+    variables = {
+        **os.environ,
+        "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
+        "AWS_LAMBDA_FUNCTION_VERSION": str(function.version),
+        "AWS_REGION": function.region,
+        "AWS_DEFAULT_REGION": function.region,
+        "AWS_ACCESS_KEY_ID": credentials.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
+        "AWS_ENDPOINT_URL": _endpoint_url,
+        # No X-Ray daemon and no CloudWatch agent here: traces off, metrics still validated.
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        **{key: str(value) for key, value in function.environment_vars.items()},
+    }
+    variables.pop("AWS_SESSION_TOKEN", None)
     if credentials.session_token:
-        os.environ["AWS_SESSION_TOKEN"] = credentials.session_token
-    else:
-        os.environ.pop("AWS_SESSION_TOKEN", None)
-    # Clients the handler creates take the credentials above, not those the process's default session cached.
-    boto3.DEFAULT_SESSION = None
-    try:
-        yield
-    finally:
-        boto3.DEFAULT_SESSION = saved_session
-        os.environ.clear()
-        os.environ.update(saved)
+        variables["AWS_SESSION_TOKEN"] = credentials.session_token
+    return variables
 
 
 @contextmanager
@@ -362,17 +376,27 @@ def _code_dir(function: LambdaFunction) -> Path:
     return code_dir
 
 
-def _load_handler(function: LambdaFunction, access_key_id: str) -> Callable[[Any, Any], Any]:
-    global _imports
-    key = (function.function_arn, function.code_sha_256)
-    if key in _handlers and _handlers[key][0] == access_key_id:
-        return _handlers[key][2]
-    if key in _handlers:
-        sys.modules.pop(_handlers.pop(key)[1], None)
+def _take_instance(function: LambdaFunction, key: tuple[str, str, str]) -> _HandlerInstance:
+    """An idle instance of the function's handler for this role session, or a new one (a cold start)."""
+    with _idle_lock:
+        instances = _idle.get(key)
+        if instances:
+            return instances.pop()
+        for stale in [k for k in _idle if k[:2] == key[:2] and k != key]:  # another role session: never used again
+            for instance in _idle.pop(stale):
+                sys.modules.pop(instance.module_name, None)
+    return _import_handler(function)
+
+
+def _give_back(key: tuple[str, str, str], instance: _HandlerInstance) -> None:
+    with _idle_lock:
+        _idle.setdefault(key, []).append(instance)
+
+
+def _import_handler(function: LambdaFunction) -> _HandlerInstance:
     module_name, _, attribute = function.handler.rpartition(".")
     source = _code_dir(function) / (module_name.replace(".", "/") + ".py")
-    _imports += 1
-    unique_name = f"embedded_lambda_{function.function_name.replace('-', '_')}_{_imports}"
+    unique_name = f"embedded_lambda_{function.function_name.replace('-', '_')}_{next(_imports)}"
     spec = importlib.util.spec_from_file_location(unique_name, source)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load handler {function.handler} from {source}")
@@ -381,5 +405,4 @@ def _load_handler(function: LambdaFunction, access_key_id: str) -> Callable[[Any
     stdout_at_import = sys.stdout
     spec.loader.exec_module(module)
     _rebind_stdout_handlers(stdout_at_import)
-    _handlers[key] = (access_key_id, unique_name, getattr(module, attribute))
-    return _handlers[key][2]
+    return _HandlerInstance(unique_name, getattr(module, attribute))

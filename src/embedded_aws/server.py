@@ -16,6 +16,7 @@ from moto.core.config import default_user_config
 from moto.server import ThreadedMotoServer
 
 from embedded_aws import (
+    DEFAULT_LAMBDA_CONCURRENCY,
     aws_managed_policies,
     bucket_policy,
     clock,
@@ -40,7 +41,7 @@ from embedded_aws import (
     s3_multipart_events,
     s3_version_listing,
     sdk_integration_errors,
-    sqs_send_cost,
+    sqs_message_cost,
     start_execution,
     state_machine_definitions,
     state_machine_role,
@@ -92,6 +93,7 @@ class EmbeddedAws:
 
     port: int = 0
     time_scale: float = 0.02
+    lambda_concurrency: int = DEFAULT_LAMBDA_CONCURRENCY
     # How long a crawl takes, in AWS seconds (run at time_scale like the waits): see glue_crawls.CrawlTimeModel.
     crawl_time: CrawlTimeModel = field(default_factory=CrawlTimeModel)
     stack_name: str = "orders-etl"
@@ -133,7 +135,7 @@ class EmbeddedAws:
             iam_enforcement.installed(enabled=self.enforce_iam),
             s3_missing_objects.installed(),
             state_machine_role.installed(),
-            lambda_runtime.installed(self.endpoint_url),
+            lambda_runtime.installed(self.endpoint_url, self.lambda_concurrency),
             lambda_async.installed(),
             eventbridge_targets.installed(),
             execution_events.installed(),
@@ -145,7 +147,7 @@ class EmbeddedAws:
             s3_copy_limit.installed(),
             s3_version_listing.installed(),
             sdk_integration_errors.installed(),
-            sqs_send_cost.installed(),
+            sqs_message_cost.installed(),
             bucket_policy.installed(),
             aws_managed_policies.installed(),
             glue_crawls.installed(self.endpoint_url, self.crawl_time),

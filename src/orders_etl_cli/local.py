@@ -19,6 +19,7 @@ def start_local(
     port: int,
     outputs_file: Path,
     time_scale: float,
+    lambda_concurrency: int,
     crawl_time: tuple[float, float],
     overrides: dict[str, str],
     faults: list[str] | None = None,
@@ -26,7 +27,13 @@ def start_local(
 ) -> None:
     """`crawl_time`: a crawl's AWS seconds for nothing, and per object it lists (glue_crawls.CrawlTimeModel)."""
     parsed_faults = parse_faults(faults or [])  # refused before a minute is spent deploying
-    aws = EmbeddedAws(port=port, time_scale=time_scale, crawl_time=CrawlTimeModel(*crawl_time), enforce_iam=enforce_iam)
+    aws = EmbeddedAws(
+        port=port,
+        time_scale=time_scale,
+        lambda_concurrency=lambda_concurrency,
+        crawl_time=CrawlTimeModel(*crawl_time),
+        enforce_iam=enforce_iam,
+    )
     aws.faults.control_file = fault_file(outputs_file)
     try:
         aws.start()

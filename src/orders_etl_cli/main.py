@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from embedded_aws import DEFAULT_LAMBDA_CONCURRENCY
 from orders_etl_cli.arguments import COUNT, NAME_VALUE, NOT_NEGATIVE, PORT, POSITIVE
 from orders_etl_cli.backfill_command import add_backfill_parser, run_backfill
 from orders_etl_cli.execution_commands import add_executions_parser, run_executions
@@ -29,6 +30,12 @@ def _parser() -> argparse.ArgumentParser:
         type=POSITIVE,
         default=0.02,
         help="Wait, Retry and injected delays (--fail STEP=sleep=SECONDS) run at this fraction of their length",
+    )
+    start.add_argument(
+        "--lambda-concurrency",
+        type=COUNT,
+        default=DEFAULT_LAMBDA_CONCURRENCY,
+        help="function calls that run at the same time, all functions together (default %(default)s); more wait",
     )
     start.add_argument(
         "--crawl-base-seconds",
@@ -129,6 +136,7 @@ def _run(args: argparse.Namespace) -> int:
             args.port,
             args.outputs,
             args.time_scale,
+            args.lambda_concurrency,
             (args.crawl_base_seconds, args.crawl_seconds_per_object),
             overrides,
             args.fail,

@@ -6,6 +6,9 @@ import importlib
 import json
 from typing import Any
 
+from moto.stepfunctions.parser.asl.component.common.path import result_path
+from moto.stepfunctions.parser.asl.utils import json_path
+
 from embedded_aws.json_paths import USERS
 
 PATHS = {
@@ -45,3 +48,10 @@ def test_definite_paths_give_values_and_wildcards_give_lists(aws: Any) -> None:
 def test_every_module_patched_still_uses_extract_json() -> None:
     for name in USERS:
         assert hasattr(importlib.import_module(name), "extract_json"), name
+
+
+def test_each_path_is_parsed_once(aws: Any) -> None:
+    # GIVEN the embedded AWS (jsonpath_ng builds its whole parser at every parse)
+    # WHEN the engine parses the same path twice, for reading or for a ResultPath THEN it gets the same parse
+    assert json_path.parse("$.Items[0].key") is json_path.parse("$.Items[0].key")
+    assert result_path.parse("$.result") is result_path.parse("$.result")

@@ -199,12 +199,6 @@ def lambda_handler(event, context):
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limitation (README, The embedded AWS): handler calls are serialised by one lock because "
-    "os.environ is process-wide, so a handler that invokes another function synchronously waits for itself "
-    "until its client's read timeout. No function of this stack invokes another.",
-)
 def test_handler_can_invoke_another_function(aws: Any) -> None:
     # GIVEN a function that synchronously invokes another one (boto3 with a 2 s read timeout, no retries)
     suffix = uuid.uuid4().hex[:8]
@@ -356,3 +350,85 @@ def test_a_state_machine_sees_the_timeout_under_its_aws_name(aws: Any) -> None:
     assert [failure["error"] for failure in failures] == ["Sandbox.Timedout"] * 2
     assert json.loads(failures[0]["cause"])["errorMessage"].endswith("Task timed out after 5.00 seconds")
     assert json.loads(described["output"])["error"]["Error"] == "Sandbox.Timedout"
+
+
+# Each call marks its arrival in a shared folder, then waits (up to `wait` s) until `expected` calls have arrived,
+# reading its function's variable and its credentials meanwhile, also from a thread it starts.
+MEETING_HANDLER = """
+import os
+import pathlib
+import threading
+import time
+import uuid
+
+import boto3
+
+
+def lambda_handler(event, context):
+    folder = pathlib.Path(event["folder"])
+    (folder / uuid.uuid4().hex).touch()
+    deadline = time.monotonic() + event["wait"]
+    while len(list(folder.iterdir())) < event["expected"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    seen_by_thread = []
+    helper = threading.Thread(target=lambda: seen_by_thread.append(os.environ.get("GREETING")))
+    helper.start()
+    helper.join()
+    return {
+        "met": len(list(folder.iterdir())) >= event["expected"],
+        "greeting": os.environ.get("GREETING"),
+        "greeting_in_its_thread": seen_by_thread[0],
+        "signs_as": boto3.client("s3")._request_signer._credentials.access_key,
+        "key_in_environment": os.environ["AWS_ACCESS_KEY_ID"],
+    }
+"""
+
+
+def invoke_together(aws: Any, calls: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+    results: list[Any] = [None] * len(calls)
+
+    def call(index: int) -> None:
+        results[index] = invoke(aws, calls[index][0], calls[index][1])[1]
+
+    threads = [threading.Thread(target=call, args=(index,)) for index in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_calls_run_at_the_same_time_each_in_its_own_environment(aws: Any, tmp_path: Any) -> None:
+    # GIVEN two functions with their own variable and their own role, and the process's environment
+    before = dict(os.environ)
+    names = [f"meet-{n}-{uuid.uuid4().hex[:8]}" for n in (1, 2)]
+    for name in names:
+        aws.function(name, {"app.py": MEETING_HANDLER}, variables={"GREETING": f"from {name}"}, timeout=30)
+
+    # WHEN three calls (two of the first function) are made at once, each waiting for the others
+    event = {"folder": str(tmp_path), "expected": 3, "wait": 20}
+    results = invoke_together(aws, [(names[0], event), (names[0], event), (names[1], event)])
+
+    # THEN they all ran at the same time (one at a time, the first would have waited alone)
+    assert [result["met"] for result in results] == [True, True, True], results
+    # AND each saw its own function's variable, in its own thread and in a thread it started
+    for result, name in zip(results, [names[0], names[0], names[1]], strict=True):
+        assert result["greeting"] == result["greeting_in_its_thread"] == f"from {name}"
+        # AND its default boto3 session signs with its own role's credentials
+        assert result["signs_as"] == result["key_in_environment"]
+    assert results[0]["signs_as"] != results[2]["signs_as"]
+    # AND the process's environment is as it was
+    assert dict(os.environ) == before
+
+
+def test_calls_past_the_concurrency_limit_wait_for_a_free_one(aws: Any, embedded_aws: Any, tmp_path: Any) -> None:
+    # GIVEN a concurrency limit of one call at a time
+    name = f"meet-{uuid.uuid4().hex[:8]}"
+    aws.function(name, {"app.py": MEETING_HANDLER}, timeout=30)
+    event = {"folder": str(tmp_path), "expected": 2, "wait": 1}
+    with lambda_runtime.installed(embedded_aws.endpoint_url, concurrency=1):
+        # WHEN two calls are made at once
+        results = invoke_together(aws, [(name, event), (name, event)])
+
+    # THEN the second ran once the first had ended: the first waited for it in vain, the second found it
+    assert sorted(result["met"] for result in results) == [False, True]

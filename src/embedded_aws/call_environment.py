@@ -1,0 +1,116 @@
+"""Each Lambda call has its own process environment and default boto3 session, though calls run at the same
+time on threads of one process (lambda_runtime).
+
+On AWS each execution environment is a process of its own: `os.environ` holds the function's variables and its
+role's credentials, and `boto3.client(...)` signs with them. Here `os.environ` is one mapping for the whole
+process, so calls used to take turns under one lock, and a function that invoked another waited for itself.
+While installed, `os.environ` (and `os.environb`) keep their data in layers: a thread running a call reads and
+writes that call's own copy, and so does every thread the call starts (s3transfer's, a ThreadPoolExecutor's);
+any other thread sees the process's. `boto3.client()` and `boto3.resource()` use a default session per call,
+made from the call's environment. What stays shared, as it would not on AWS: the rest of the interpreter
+(`sys.modules`, the `logging` registry, a library's class-level state), and the C-level environment a write
+through `os.environ` also sets (putenv).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from unittest import mock
+
+import boto3
+
+_ATTRIBUTE = "_embedded_call_environment"  # on a Thread: the call environment it runs in
+_original_default_session = boto3._get_default_session
+_original_thread_start = threading.Thread.start
+
+
+@dataclass
+class CallEnvironment:
+    """The process environment one call sees (encoded as os.environ stores it) and its default boto3 session."""
+
+    variables: dict[bytes, bytes]
+    session: Any = field(default=None)
+
+
+def environment_of(variables: dict[str, str]) -> CallEnvironment:
+    """A call environment holding exactly `variables`."""
+    encode_key: Any = os.environ.encodekey
+    encode_value: Any = os.environ.encodevalue
+    return CallEnvironment({encode_key(key): encode_value(value) for key, value in variables.items()})
+
+
+def current() -> CallEnvironment | None:
+    environment: CallEnvironment | None = getattr(threading.current_thread(), _ATTRIBUTE, None)
+    return environment
+
+
+@contextmanager
+def running_in(environment: CallEnvironment) -> Iterator[None]:
+    """This thread (and the threads it starts) sees `environment` until the block ends."""
+    thread = threading.current_thread()
+    before = getattr(thread, _ATTRIBUTE, None)
+    setattr(thread, _ATTRIBUTE, environment)
+    try:
+        yield
+    finally:
+        setattr(thread, _ATTRIBUTE, before)
+
+
+class _LayeredData(MutableMapping[bytes, bytes]):
+    """os.environ's storage: the running call's variables on its threads, the process's elsewhere."""
+
+    def __init__(self, process: MutableMapping[bytes, bytes]) -> None:
+        self.process = process
+
+    def _layer(self) -> MutableMapping[bytes, bytes]:
+        environment = current()
+        return self.process if environment is None else environment.variables
+
+    def __getitem__(self, key: bytes) -> bytes:
+        return self._layer()[key]
+
+    def __setitem__(self, key: bytes, value: bytes) -> None:
+        self._layer()[key] = value
+
+    def __delitem__(self, key: bytes) -> None:
+        del self._layer()[key]
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(list(self._layer()))
+
+    def __len__(self) -> int:
+        return len(self._layer())
+
+
+def _default_session() -> Any:
+    environment = current()
+    if environment is None:
+        return _original_default_session()
+    if environment.session is None:
+        environment.session = boto3.session.Session()  # reads the call's credentials and region
+    return environment.session
+
+
+def _start(self: threading.Thread) -> None:
+    """A thread started during a call runs in the call's environment (a call's helper threads are the call's)."""
+    if not hasattr(self, _ATTRIBUTE):
+        setattr(self, _ATTRIBUTE, current())
+    _original_thread_start(self)
+
+
+@contextmanager
+def installed() -> Iterator[None]:
+    process_data = os.environ._data  # type: ignore[attr-defined]
+    layered = _LayeredData(process_data)
+    with (
+        mock.patch.object(os.environ, "_data", layered),
+        mock.patch.object(os.environb, "_data", layered),
+        mock.patch.object(boto3, "_get_default_session", _default_session),
+        mock.patch.object(threading.Thread, "start", _start),
+    ):
+        yield
