@@ -9,6 +9,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
+# The AWS CLI the tests run against the embedded AWS (tests/e2e/test_aws_cli.py looks for it here).
+AWSCLI_VENV := .venv-awscli
+AWSCLI := $(AWSCLI_VENV)/bin/aws
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,7 +36,7 @@ typecheck: $(STAMP) ## mypy on the library code and every Lambda handler
 cfn-lint: $(STAMP) ## cfn-lint on template.yaml
 	$(BIN)/cfn-lint template.yaml
 
-test: lint typecheck cfn-lint ## Lint, type-check, cfn-lint and every test but the slow ones
+test: lint typecheck cfn-lint $(AWSCLI) ## Lint, type-check, cfn-lint and every test but the slow ones
 	$(BIN)/pytest -m "not slow"
 
 test-slow: $(STAMP) ## The tests marked slow (a 200-file burst, a 1,000-file backfill); .ci/run runs them after make test
@@ -46,6 +49,13 @@ $(CHECKOV_VENV)/bin/checkov:
 
 checkov: $(CHECKOV_VENV)/bin/checkov ## checkov on template.yaml (every skipped check has its reason in the template)
 	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --compact
+
+# The AWS CLI (v1, a Python package) gets its own environment too: its botocore pin is not the project's.
+$(AWSCLI):
+	$(PYTHON) -m venv $(AWSCLI_VENV)
+	$(AWSCLI_VENV)/bin/python -m pip install --quiet "awscli>=1.36,<2"
+
+awscli: $(AWSCLI) ## The AWS CLI in .venv-awscli, which the tests run against the embedded AWS
 
 # Needs docker. The fixture waits for the endpoint; the container is removed whatever the outcome.
 SFN_LOCAL_COMPOSE := docker compose -f statemachine/test/docker-compose.yml
@@ -83,6 +93,6 @@ deploy: build ## sam deploy --guided to your AWS account
 	$(SAM_VENV)/bin/sam deploy --guided
 
 clean: ## Remove the virtual environments and build output
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .local .bench-data
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(AWSCLI_VENV) .aws-sam .local .bench-data
 
-.PHONY: help install lint typecheck cfn-lint test test-slow checkov sfn-local-test statemachine-mutants bench demo local build deploy clean
+.PHONY: help install lint typecheck cfn-lint test test-slow awscli checkov sfn-local-test statemachine-mutants bench demo local build deploy clean

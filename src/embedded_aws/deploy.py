@@ -5,7 +5,9 @@ function and state machine (policy templates expanded, managed policies attached
 its own role are what SAM generates, never a copy of SAM's rules here. The translated CloudFormation resources
 are then created one by one; names, handlers, environment, substitutions, the rule pattern and the crawler
 targets all come from the template. A resource type this deployer does not know is an error, so a template
-change that needs deployer support cannot pass unnoticed.
+change that needs deployer support cannot pass unnoticed. Once every resource exists, the deployment registers its
+stack in the embedded AWS's CloudFormation (cloudformation_stack): DescribeStacks and the other stack calls then
+answer for it as on AWS.
 """
 
 from __future__ import annotations
@@ -17,14 +19,17 @@ import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
+from embedded_aws import cloudformation_stack
 from embedded_aws.cfn_names import check_name, check_stack_name, generated_name
-from embedded_aws.cfn_template import ACCOUNT_ID, Resolver, load_template
+from embedded_aws.cfn_template import ACCOUNT_ID, Resolver, load_template, stack_id
+from embedded_aws.cloudformation_stack import DeployedResource, Deployment
 from embedded_aws.credentials import admin_client, admin_session
 
 # The translator wants S3 locations where the template names local paths (`sam package` would upload them):
@@ -55,6 +60,17 @@ _NAME_PROPERTIES = {
 }
 # The embedded Lambda runtime imports src/ directly: the layer is referred to (its ARN), never built.
 _NOT_DEPLOYED = {"AWS::Lambda::LayerVersion"}
+# The types whose resources need CAPABILITY_IAM, or CAPABILITY_NAMED_IAM when one is named (CreateStack reference).
+_IAM_TYPES = {
+    "AWS::IAM::AccessKey",
+    "AWS::IAM::Group",
+    "AWS::IAM::InstanceProfile",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::Policy",
+    "AWS::IAM::Role",
+    "AWS::IAM::User",
+    "AWS::IAM::UserToGroupAddition",
+}
 
 
 @dataclass
@@ -69,13 +85,15 @@ class StackDeployer:
         check_stack_name(self.stack_name)
         self.root = self.template_path.parent
         template = load_template(self.template_path)
-        parameters = {name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()}
+        self.parameter_specs: dict[str, dict[str, Any]] = template.get("Parameters", {})
+        parameters = {name: str(spec.get("Default", "")) for name, spec in self.parameter_specs.items()}
         unknown = set(self.parameter_overrides) - set(parameters)
         if unknown:
             raise ValueError(f"unknown template parameters: {sorted(unknown)}")
         parameters.update(self.parameter_overrides)
-        for name, spec in template.get("Parameters", {}).items():
+        for name, spec in self.parameter_specs.items():
             _check_parameter(name, parameters[name], spec)
+        self.parameters = parameters
         self.template = translate(template, parameters, self.region)
         self.resources: dict[str, dict[str, Any]] = self.template["Resources"]
         self.resolver = Resolver(
@@ -83,21 +101,47 @@ class StackDeployer:
         )
         # CloudFormation creates no resource (and no output) whose condition is false; referring to one fails.
         self.resources = {k: r for k, r in self.resources.items() if self._created(r)}
+        # Physical ids only the service knows once the resource exists (a subscription's ARN, a named query's id).
+        self.assigned_ids: dict[str, str] = {}
 
     def _created(self, resource: dict[str, Any]) -> bool:
         return "Condition" not in resource or self.resolver.condition_holds(resource["Condition"])
 
     # ---------- names and attributes, derived without creating anything ----------
-    def _physical_name(self, logical_id: str) -> str:
+    def _explicit_name(self, logical_id: str) -> Any:
+        """The name the template gives the resource (unresolved), or None."""
         resource = self.resources[logical_id]
-        kind = resource["Type"]
-        path = _NAME_PROPERTIES.get(kind)
+        path = _NAME_PROPERTIES.get(resource["Type"])
         explicit: Any = resource.get("Properties", {}) if path else None
         for key in path or ():
             explicit = explicit.get(key) if isinstance(explicit, dict) else None
+        return explicit
+
+    def _physical_name(self, logical_id: str) -> str:
+        explicit = self._explicit_name(logical_id)
         if explicit is not None:
             return str(self.resolver.resolve(explicit))
-        return generated_name(kind, self.stack_name, logical_id, self.region)
+        return generated_name(self.resources[logical_id]["Type"], self.stack_name, logical_id, self.region)
+
+    def _physical_id(self, logical_id: str) -> str:
+        """The PhysicalResourceId CloudFormation reports: what Ref returns (a name; an ARN for a state machine, layer
+        or topic; a queue's URL). Where Ref is not documented, the resource schema's primary identifier: a bucket
+        policy's bucket, a subscription's ARN, a named query's id, a permission's statement id, and a queue
+        policy's "provider-assigned unique ID" (its form undocumented: named as unnamed resources are)."""
+        kind = self.resources[logical_id]["Type"]
+        if logical_id in self.assigned_ids:
+            return self.assigned_ids[logical_id]
+        if kind == "AWS::S3::BucketPolicy":
+            return str(self._props(logical_id)["Bucket"])
+        if kind == "AWS::SQS::QueuePolicy":
+            return generated_name(kind, self.stack_name, logical_id, self.region)
+        if kind == "AWS::Lambda::Permission":
+            return self._statement_id(logical_id)
+        return self._attribute(logical_id, None)
+
+    def _statement_id(self, logical_id: str) -> str:
+        """CloudFormation names a permission's statement itself; here after the stack and the logical id."""
+        return generated_name("AWS::Lambda::Permission", self.stack_name, logical_id, self.region)
 
     def _attribute(self, logical_id: str, attribute: str | None) -> str:
         if logical_id not in self.resources:
@@ -142,7 +186,8 @@ class StackDeployer:
 
     # ---------- deployment ----------
     def deploy(self) -> dict[str, str]:
-        """Create every resource, in an order that satisfies the references; return the stack outputs."""
+        """Create every resource, in an order that satisfies the references; register the stack in the embedded
+        AWS's CloudFormation (cloudformation_stack); return the stack outputs."""
         order = [
             ("AWS::IAM::Role", self._role),
             # Queues before the bucket, whose notifications name them; a dead-letter queue must exist before
@@ -174,14 +219,91 @@ class StackDeployer:
         for logical_id, resource in self.resources.items():
             if resource["Type"] in _NAME_PROPERTIES:
                 check_name(resource["Type"], self._physical_name(logical_id))
+        outputs = self._outputs()
+        self._check_exports(outputs)
+        started = cloudformation_stack.now()
+        times: dict[str, tuple[datetime, datetime]] = {}
         for kind, create in order:
             for logical_id, resource in self.resources.items():
                 if resource["Type"] == kind:
+                    began = cloudformation_stack.now()
                     create(logical_id)
-        outputs: dict[str, dict[str, Any]] = self.template.get("Outputs", {})
-        return {
-            name: str(self.resolver.resolve(spec["Value"])) for name, spec in outputs.items() if self._created(spec)
-        }
+                    times[logical_id] = (times.get(logical_id, (began,))[0], cloudformation_stack.now())
+        cloudformation_stack.register(self._deployment(outputs, started, times))
+        return {output["OutputKey"]: output["OutputValue"] for output in outputs}
+
+    def _outputs(self) -> list[dict[str, str]]:
+        """The stack's outputs as DescribeStacks gives them; none whose condition is false."""
+        outputs = []
+        for name, spec in self.template.get("Outputs", {}).items():
+            if not self._created(spec):
+                continue
+            output = {"OutputKey": name, "OutputValue": str(self.resolver.resolve(spec["Value"]))}
+            if "Description" in spec:
+                output["Description"] = str(self.resolver.resolve(spec["Description"]))
+            if "Export" in spec:
+                output["ExportName"] = str(self.resolver.resolve(spec["Export"]["Name"]))
+            outputs.append(output)
+        return outputs
+
+    def _check_exports(self, outputs: list[dict[str, str]]) -> None:
+        """Export names are unique in a region: one another stack exports fails the deployment before anything
+        is created, as CloudFormation's rollback leaves nothing."""
+        names = {output["ExportName"] for output in outputs if "ExportName" in output}
+        if not names:
+            return
+        ours = stack_id(self.stack_name, self.region)
+        for page in self._client("cloudformation").get_paginator("list_exports").paginate():
+            for export in page["Exports"]:
+                if export["Name"] in names and export["ExportingStackId"] != ours:
+                    raise ValueError(f"export {export['Name']} is already exported by {export['ExportingStackId']}")
+
+    def _deployment(
+        self, outputs: list[dict[str, str]], started: datetime, times: dict[str, tuple[datetime, datetime]]
+    ) -> Deployment:
+        """This deployment as the stack's record: parameters, outputs, the resources with their physical ids."""
+        deployed_at = cloudformation_stack.now()
+        resources = [
+            DeployedResource(
+                logical_id=logical_id,
+                resource_type=resource["Type"],
+                physical_id=self._physical_id(logical_id),
+                properties=self._props(logical_id),
+                started=times.get(logical_id, (deployed_at,))[0],
+                completed=times.get(logical_id, (deployed_at, deployed_at))[1],
+                metadata=resource.get("Metadata"),
+            )
+            for logical_id, resource in self.resources.items()
+        ]
+        description = self.template.get("Description")
+        return Deployment(
+            endpoint_url=self.endpoint_url,
+            account_id=ACCOUNT_ID,
+            region=self.region,
+            stack_name=self.stack_name,
+            stack_id=stack_id(self.stack_name, self.region),
+            description=None if description is None else str(description),
+            parameters=[
+                (name, self.parameters[name], str(spec.get("NoEcho", "false")).lower() == "true")
+                for name, spec in self.parameter_specs.items()
+            ],
+            outputs=outputs,
+            capabilities=self._capabilities(),
+            original_template=self.template_path.read_text(encoding="utf-8"),
+            processed_template=self.template,
+            resources=resources,
+            started=started,
+        )
+
+    def _capabilities(self) -> list[str]:
+        """What a deployment of this template acknowledges: "If you have IAM resources, you can specify either
+        capability. If you have IAM resources with custom names, you must specify CAPABILITY_NAMED_IAM." (the
+        transform's CAPABILITY_AUTO_EXPAND "doesn't apply to creating change sets", which `sam deploy` creates)."""
+        iam = [logical_id for logical_id, r in self.resources.items() if r["Type"] in _IAM_TYPES]
+        if not iam:
+            return []
+        named = any(self._explicit_name(logical_id) is not None for logical_id in iam)
+        return ["CAPABILITY_NAMED_IAM" if named else "CAPABILITY_IAM"]
 
     def _client(self, service: str) -> Any:
         return admin_client(service, self.endpoint_url, self.region)
@@ -338,8 +460,7 @@ class StackDeployer:
         optional = {k: props[k] for k in ("SourceArn", "SourceAccount", "EventSourceToken") if k in props}
         self._client("lambda").add_permission(
             FunctionName=props["FunctionName"],
-            # CloudFormation names the statement itself; here after the stack and the logical id.
-            StatementId=generated_name("AWS::Lambda::Permission", self.stack_name, logical_id, self.region),
+            StatementId=self._statement_id(logical_id),
             Action=props["Action"],
             Principal=props["Principal"],
             **optional,
@@ -358,9 +479,14 @@ class StackDeployer:
         props = self._props(logical_id)
         attributes = {k: _queue_attribute(v) for k, v in props.items() if k in _SUBSCRIPTION_ATTRIBUTES}
         refuse_unsupported("subscription", props, {"TopicArn", "Protocol", "Endpoint", *_SUBSCRIPTION_ATTRIBUTES})
-        self._client("sns").subscribe(
-            TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"], Attributes=attributes
+        subscription = self._client("sns").subscribe(
+            TopicArn=props["TopicArn"],
+            Protocol=props["Protocol"],
+            Endpoint=props["Endpoint"],
+            Attributes=attributes,
+            ReturnSubscriptionArn=True,  # Ref of a subscription is its ARN, pending confirmation or not
         )
+        self.assigned_ids[logical_id] = subscription["SubscriptionArn"]
 
     def _alarm(self, logical_id: str) -> None:
         props = self._props(logical_id)
@@ -389,13 +515,14 @@ class StackDeployer:
 
     def _named_query(self, logical_id: str) -> None:
         props = self._props(logical_id)
-        self._client("athena").create_named_query(
+        query = self._client("athena").create_named_query(
             Name=props["Name"],
             Description=props.get("Description", ""),
             Database=props["Database"],
             QueryString=props["QueryString"],
             WorkGroup=props["WorkGroup"],
         )
+        self.assigned_ids[logical_id] = query["NamedQueryId"]  # Ref of a named query is its id
 
 
 def translate(template: dict[str, Any], parameters: dict[str, str], region: str) -> dict[str, Any]:

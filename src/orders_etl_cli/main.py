@@ -12,7 +12,7 @@ from orders_etl_cli.backfill_command import add_backfill_parser, run_backfill
 from orders_etl_cli.execution_commands import add_executions_parser, run_executions
 from orders_etl_cli.failures import run_reporting_failures
 from orders_etl_cli.quarantine_commands import add_quarantine_parser, run_quarantine
-from orders_etl_cli.stack import DEFAULT_OUTPUTS, DEFAULT_STACK_NAME, TARGET_RULE, open_stack
+from orders_etl_cli.stack import DEFAULT_OUTPUTS, DEFAULT_STACK_NAME, ENDPOINT_VARIABLE, TARGET_RULE, open_stack
 from orders_etl_cli.text_table import Column, print_rows
 
 
@@ -111,7 +111,9 @@ def _add_stack_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"stack outputs of `local start` (default: {DEFAULT_OUTPUTS} if present)",
     )
     targets.add_argument(
-        "--stack-name", metavar="NAME", help=f"CloudFormation stack on AWS (default: {DEFAULT_STACK_NAME}); means AWS"
+        "--stack-name",
+        metavar="NAME",
+        help=f"CloudFormation stack (default: {DEFAULT_STACK_NAME}); at {ENDPOINT_VARIABLE} when set, else on AWS",
     )
     targets.add_argument("--profile", metavar="NAME", help="AWS profile; means AWS")
     targets.add_argument("--region", metavar="NAME", help="AWS region (default: the profile's or AWS_REGION)")

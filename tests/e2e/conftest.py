@@ -29,3 +29,21 @@ def cli(stack: Stack, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli
         return code, captured.out, captured.err
 
     return run
+
+
+@pytest.fixture
+def cli_through_endpoint(
+    stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Cli:
+    """Runs `orders-etl ARGS` with AWS_ENDPOINT_URL naming this stack's endpoint and no outputs file (the command
+    finds the stack's outputs with DescribeStacks); returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", stack.endpoint_url)
+    monkeypatch.chdir(tmp_path)  # no .local/outputs.json here: it would be honoured first
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()  # drop what the pipeline logged before
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run

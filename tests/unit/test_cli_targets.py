@@ -1,11 +1,14 @@
-"""Which target an `orders-etl` command acts on, and that it never falls back from the embedded AWS to a real
-account: the rule in orders_etl_cli.stack (TARGET_RULE), without a stack."""
+"""Which target an `orders-etl` command acts on, and that it never falls back from the embedded AWS (named by an
+outputs file or by AWS_ENDPOINT_URL) to a real account: the rule in orders_etl_cli.stack (TARGET_RULE), without a
+stack (tests/e2e/test_aws_cli.py runs commands against one through AWS_ENDPOINT_URL)."""
 
 from __future__ import annotations
 
 import json
 import socket
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -139,15 +142,137 @@ def test_an_outputs_file_that_names_no_endpoint_is_refused(
     assert line in err and no_aws == []
 
 
-def test_aws_endpoint_url_without_an_outputs_file_is_refused(
-    no_aws: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+# The commands that read the stack through TARGET_RULE (`local fail` always reads an outputs file).
+ENDPOINT_COMMANDS = [command for command in STACK_COMMANDS if command[0] != "local"]
+
+
+@pytest.mark.parametrize("command", ENDPOINT_COMMANDS, ids=" ".join)
+def test_aws_endpoint_url_that_does_not_answer_is_one_line_naming_it_and_nothing_reaches_aws(
+    command: list[str],
+    no_aws: list[str],
+    stopped_endpoint: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN AWS_ENDPOINT_URL naming a stopped endpoint, and no outputs file
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", stopped_endpoint)
+    # WHEN a command runs THEN it probed that endpoint alone, and says so in one line
+    code, out, err = run(capsys, *command)
+    assert code == 1 and out == ""
+    assert_one_error_line(
+        err,
+        f"error: the embedded AWS at {stopped_endpoint} does not answer: start it with `make local` "
+        "(or unset AWS_ENDPOINT_URL to use AWS)",
+    )
+    assert set(no_aws) <= {"127.0.0.1"}, no_aws
+
+
+def test_stack_name_with_aws_endpoint_url_is_the_stack_at_that_endpoint_not_on_aws(
+    no_aws: list[str],
+    stopped_endpoint: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", stopped_endpoint)
+    code, _, err = run(capsys, "executions", "list", "--stack-name", "other-stack")
+    assert code == 1
+    assert_one_error_line(err, f"error: the embedded AWS at {stopped_endpoint} does not answer")
+    assert set(no_aws) <= {"127.0.0.1"}, no_aws
+
+
+def test_a_local_outputs_file_is_honoured_before_aws_endpoint_url(
+    no_aws: list[str], stopped_local_outputs: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN the outputs of one (stopped) embedded AWS and AWS_ENDPOINT_URL naming another
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+    # WHEN a command runs THEN it is the outputs file's endpoint it tried
     code, _, err = run(capsys, "executions", "list")
     assert code == 1
-    assert_one_error_line(err, "error: AWS_ENDPOINT_URL is set (http://127.0.0.1:4566) but there is no .local/outputs")
-    assert no_aws == []
+    assert_one_error_line(err, f"error: the embedded AWS at {stopped_local_outputs} does not answer")
+
+
+def test_profile_with_aws_endpoint_url_means_the_callers_own_credentials(
+    no_aws: list[str], stopped_endpoint: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", stopped_endpoint)
+    code, _, err = run(capsys, "executions", "list", "--profile", "ops")
+    assert code == 1
+    assert_one_error_line(err, "error: The config profile (ops) could not")
+
+
+class _RefusingEndpoint(BaseHTTPRequestHandler):
+    """Answers every request as CloudFormation answers DescribeStacks of a stack it does not have."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = (
+            b"<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>"
+            b"<Message>Stack with id orders-etl does not exist</Message></Error>"
+            b"<RequestId>1</RequestId></ErrorResponse>"
+        )
+        self.send_response(400)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def endpoint_without_the_stack() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RefusingEndpoint)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_aws_endpoint_url_without_the_stack_says_so_and_nothing_reaches_aws(
+    no_aws: list[str],
+    endpoint_without_the_stack: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN AWS_ENDPOINT_URL naming an endpoint that answers, but has no stack orders-etl
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint_without_the_stack)
+    # WHEN a command runs THEN it says which stack is missing where, in one line
+    code, out, err = run(capsys, "quarantine", "list")
+    assert code == 1 and out == ""
+    assert_one_error_line(
+        err,
+        f"error: the embedded AWS at {endpoint_without_the_stack} (AWS_ENDPOINT_URL) has no stack orders-etl in "
+        "us-east-1: Stack with id orders-etl does not exist",
+    )
+    assert set(no_aws) <= {"127.0.0.1"}, no_aws
+
+
+def test_the_stack_at_aws_endpoint_url_is_looked_for_in_the_environments_region(
+    no_aws: list[str],
+    endpoint_without_the_stack: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN AWS_ENDPOINT_URL and a region in the environment, as `aws` would use them
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint_without_the_stack)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    # WHEN a command names another stack / THEN it looked for that stack in that region
+    code, _, err = run(capsys, "executions", "list", "--stack-name", "etl-eu")
+    assert code == 1
+    assert_one_error_line(
+        err,
+        f"error: the embedded AWS at {endpoint_without_the_stack} (AWS_ENDPOINT_URL) has no stack etl-eu in eu-west-1",
+    )
 
 
 def test_outputs_and_stack_name_together_are_a_usage_mistake(
@@ -156,7 +281,9 @@ def test_outputs_and_stack_name_together_are_a_usage_mistake(
     outputs = write_outputs(tmp_path / "outputs.json", "http://127.0.0.1:1")
     code, _, err = run(capsys, "executions", "list", "--outputs", str(outputs), "--stack-name", "orders-etl")
     assert code == 2
-    assert_one_error_line(err, "error: --outputs names the embedded AWS, --stack-name and --profile a stack on AWS")
+    assert_one_error_line(
+        err, "error: --outputs names the embedded AWS, --stack-name and --profile a CloudFormation stack"
+    )
 
 
 @pytest.mark.parametrize("choice", [["--stack-name", "orders-etl"], ["--profile", "ops"]], ids=["stack", "profile"])
@@ -250,6 +377,13 @@ def test_the_embedded_target_line_names_the_endpoint_and_the_outputs_file() -> N
     )
 
 
+def test_the_target_line_of_the_stack_at_aws_endpoint_url_names_endpoint_region_and_stack() -> None:
+    stack = StackContext(outputs={}, endpoint_url="http://127.0.0.1:4566", region="us-east-1", stack_name="etl")
+    assert stack.describe_target() == (
+        "target: embedded AWS at http://127.0.0.1:4566 (AWS_ENDPOINT_URL), region us-east-1, stack etl"
+    )
+
+
 def test_on_aws_through_an_endpoint_the_target_line_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
     session = StubbedSession()
@@ -268,4 +402,7 @@ def test_the_stack_arguments_help_states_the_rule(capsys: pytest.CaptureFixture[
     assert (
         "The command acts on the embedded AWS of --outputs FILE, or of .local/outputs.json when it exists" in help_text
     )
-    assert "AWS when --stack-name or --profile is given" in help_text
+    assert (
+        "else, when AWS_ENDPOINT_URL is set and --profile is not, the stack --stack-name (default orders-etl) at that "
+        "endpoint; else that stack on AWS" in help_text
+    )
