@@ -60,6 +60,7 @@ from embedded_aws.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KE
 
 _concurrency = threading.BoundedSemaphore(DEFAULT_LAMBDA_CONCURRENCY)  # see installed()
 _idle_lock = threading.Lock()
+_unpacking = threading.Lock()
 # (function ARN, code hash, access key of its role session) -> handler instances no call is running: a call
 # takes one or imports a new one, and gives it back unless it timed out.
 _idle: dict[tuple[str, str, str], list[_HandlerInstance]] = {}
@@ -369,10 +370,15 @@ def _package_on_path(code_dir: Path) -> Iterator[None]:
 
 
 def _code_dir(function: LambdaFunction) -> Path:
+    """The function's unpacked zip. Whole or not there: a call beside the one unpacking it waits for it (else it
+    read a handler half written, and moto answered the Invoke with a 500)."""
     code_dir = _code_root / f"{function.function_name}-{function.code_sha_256[:12].replace('/', '_')}"
-    if not code_dir.exists():
-        with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as archive:
-            archive.extractall(code_dir)
+    with _unpacking:
+        if not code_dir.exists():
+            unpacked = Path(tempfile.mkdtemp(dir=_code_root))
+            with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as archive:
+                archive.extractall(unpacked)
+            unpacked.rename(code_dir)
     return code_dir
 
 

@@ -432,3 +432,16 @@ def test_calls_past_the_concurrency_limit_wait_for_a_free_one(aws: Any, embedded
 
     # THEN the second ran once the first had ended: the first waited for it in vain, the second found it
     assert sorted(result["met"] for result in results) == [False, True]
+
+
+def test_first_calls_at_the_same_time_all_run_the_whole_handler(aws: Any) -> None:
+    # GIVEN a new function whose package takes a while to unpack (many files beside its handler)
+    name = f"unpack-{uuid.uuid4().hex[:8]}"
+    padding = {f"data/{n}.txt": "x" * 20_000 for n in range(300)}
+    aws.function(name, {**padding, "app.py": HANDLER})
+
+    # WHEN it is first called eight times at once
+    results = invoke_together(aws, [(name, {"n": n}) for n in range(8)])
+
+    # THEN every call ran the handler (none found the package half unpacked)
+    assert [result["event"] for result in results] == [{"n": n} for n in range(8)]
