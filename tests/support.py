@@ -11,7 +11,7 @@ from typing import Any
 from embedded_aws.credentials import admin_client
 from orders_etl.settings import PipelineSettings
 from orders_etl_cli.executions import history, list_executions, source_key, timeline, wait_for, wait_for_executions
-from orders_etl_cli.query import query_catalog_with_duckdb
+from orders_etl_cli.query import run_query
 
 # The order pipeline's first state (a Choice on the event), before Validate in every execution's history.
 FIRST_STATE: str = json.loads((Path(__file__).parents[1] / "statemachine" / "order_pipeline.asl.json").read_text())[
@@ -79,8 +79,12 @@ class Stack:
         return [run.name for run in timeline(history(self.client("stepfunctions"), execution["executionArn"]))]
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        result = query_catalog_with_duckdb(
-            sql, glue=self.client("glue"), s3=self.client("s3"), database=self.outputs["GlueDatabaseName"]
+        """The rows of `sql` run in the stack's Athena workgroup, as Python values of their columns' types."""
+        result = run_query(
+            sql,
+            athena=self.client("athena"),
+            database=self.outputs["GlueDatabaseName"],
+            work_group=self.outputs["AthenaWorkGroupName"],
         )
         return result.rows
 

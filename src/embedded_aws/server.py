@@ -17,6 +17,7 @@ from moto.server import ThreadedMotoServer
 
 from embedded_aws import (
     DEFAULT_LAMBDA_CONCURRENCY,
+    athena_queries,
     aws_managed_policies,
     bucket_policy,
     clock,
@@ -153,6 +154,7 @@ class EmbeddedAws:
             aws_managed_policies.installed(),
             cloudformation_stack.installed(self.endpoint_url),
             glue_crawls.installed(self.endpoint_url, self.crawl_time),
+            athena_queries.installed(self.endpoint_url),
             clock.installed(self.time_scale),
             start_execution.installed(self.mock_config),
             distributed_map.installed(),

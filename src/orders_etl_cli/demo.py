@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from orders_etl_cli.executions import TERMINAL, history, list_executions, source_key, timeline
-from orders_etl_cli.query import query_catalog_with_duckdb
+from orders_etl_cli.query import run_query
 from orders_etl_cli.stack import StackContext, load_stack
 from orders_etl_cli.text_table import format_table
 
@@ -37,7 +37,7 @@ def run_demo() -> int:
         _show_quarantine(stack)
         _section("5. Glue Data Catalog")
         _show_table(stack)
-        _section("6. SQL over the table, as Athena runs it (the stack's named query, on DuckDB)")
+        _section("6. SQL over the table through the Athena API (the stack's named query, in its workgroup)")
         _show_query(stack)
         failed_unexpectedly = [e for e in executions if e["status"] not in ("SUCCEEDED", "FAILED")]
     print(f"\nDemo finished in {time.monotonic() - started:.1f} s.")
@@ -167,13 +167,8 @@ def _show_query(stack: StackContext) -> None:
     for query_id in athena.list_named_queries(WorkGroup=work_group)["NamedQueryIds"]:
         named = athena.get_named_query(NamedQueryId=query_id)["NamedQuery"]
         print(f"  -- {named['Name']}: {named['Description']}\n  {named['QueryString']}\n")
-        result = query_catalog_with_duckdb(
-            named["QueryString"],
-            glue=stack.client("glue"),
-            s3=stack.client("s3"),
-            database=stack.outputs["GlueDatabaseName"],
-        )
-        print(_indent(format_table(result.columns, result.rows)))
+        result = run_query(named["QueryString"], athena=athena, database=named["Database"], work_group=work_group)
+        print(_indent(format_table(result.columns, result.texts)))
 
 
 def _indent(text: str, prefix: str = "  ") -> str:

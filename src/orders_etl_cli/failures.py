@@ -67,8 +67,6 @@ def describe(error: BaseException) -> str:
         return f"{error}: {_REACH_HINT}"
     if isinstance(error, NoCredentialsError | ProfileNotFound):
         return f"{error}: configure AWS credentials (or start the embedded AWS: `make local`)"
-    if type(error).__module__.split(".")[0] in ("duckdb", "_duckdb"):  # a query DuckDB refused
-        return f"the query failed: {str(error).splitlines()[0]}"
     if isinstance(error, OSError) and error.filename:
         return f"{error.strerror}: {error.filename}"
     text = str(error)

@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     fail.add_argument("--clear", action="store_true", help="remove every fault")
     fail.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS, help="outputs of `local start`")
 
-    query = commands.add_parser("query", help="run SQL over the orders table (Athena on AWS, DuckDB locally)")
+    query = commands.add_parser("query", help="run SQL over the orders table in Athena (the embedded one locally)")
     query.add_argument("sql")
     query.add_argument("--json", action="store_true", help="the rows as a JSON list of objects keyed by column")
     _add_stack_arguments(query)
@@ -180,19 +180,18 @@ def _local_fail(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
-    from orders_etl_cli.query import query_athena, query_catalog_with_duckdb
+    from orders_etl_cli.query import run_query
 
     stack = open_stack(args.outputs, args.stack_name, args.profile, args.region)
-    database = stack.outputs["GlueDatabaseName"]
-    if stack.is_embedded:
-        result = query_catalog_with_duckdb(
-            args.sql, glue=stack.client("glue"), s3=stack.client("s3"), database=database
-        )
-    else:
-        work_group = stack.outputs["AthenaWorkGroupName"]
-        result = query_athena(args.sql, athena=stack.client("athena"), database=database, work_group=work_group)
+    result = run_query(
+        args.sql,
+        athena=stack.client("athena"),
+        database=stack.outputs["GlueDatabaseName"],
+        work_group=stack.outputs["AthenaWorkGroupName"],
+    )
     keys = _unique(result.columns)
-    rows = [dict(zip(keys, row, strict=True)) for row in result.rows]
+    values = result.json_values() if args.json else result.texts  # a table shows Athena's text
+    rows = [dict(zip(keys, row, strict=True)) for row in values]
     columns = [Column(name, key) for name, key in zip(result.columns, keys, strict=True)]
     print_rows(columns, rows, as_json=args.json, footer=f"({len(rows)} rows)")
     return 0

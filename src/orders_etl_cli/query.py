@@ -1,108 +1,119 @@
-"""SQL over the orders table: on AWS through Athena; on the embedded AWS through DuckDB, as Athena would read it.
+"""SQL over the orders table through the Athena API: the same path on AWS and on the embedded AWS.
 
-The local path follows the catalog, not the bucket: it reads the Glue table's columns and registered
-partitions, fetches only the Parquet under those partitions' locations, and exposes each table of the
-database as a DuckDB view with the partition columns typed as the catalog says. Data not yet crawled is
-therefore invisible locally exactly as it is in Athena.
+The query runs in the stack's workgroup (which enforces the results location) with the Glue database as its
+context; the command waits for its end, then pages through GetQueryResults. Athena gives every value as text,
+typed by the result's ColumnInfo: `python_value` turns it into a Python value, in this one place for the CLI, the
+demo and the tests.
 """
 
 from __future__ import annotations
 
-import tempfile
+import datetime
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
-_DUCKDB_TYPES = {"string": "VARCHAR", "bigint": "BIGINT", "int": "INTEGER", "date": "DATE", "timestamp": "TIMESTAMP"}
+from botocore.exceptions import ClientError
+
+from orders_etl_cli.failures import CommandError
+
+FINISHED = ("SUCCEEDED", "FAILED", "CANCELLED")
+_INTEGERS = ("tinyint", "smallint", "integer", "int", "bigint")
+_FLOATS = ("double", "float", "real")
 
 
-@dataclass
+@dataclass(frozen=True)
 class QueryResult:
     columns: list[str]
-    rows: list[tuple[Any, ...]]
+    types: list[str]  # Athena's type names, from ColumnInfo
+    texts: list[tuple[str | None, ...]]  # the values as Athena gives them (None: NULL)
+
+    @property
+    def rows(self) -> list[tuple[Any, ...]]:
+        """The values as Python values of their column's type (int, Decimal, date, datetime...)."""
+        return [
+            tuple(python_value(text, kind) for text, kind in zip(row, self.types, strict=True)) for row in self.texts
+        ]
+
+    def json_values(self) -> list[tuple[Any, ...]]:
+        """For JSON: numbers and booleans as such, any other value as Athena's text (a decimal stays exact, a
+        timestamp keeps its milliseconds)."""
+        return [tuple(map(_json_value, row, texts)) for row, texts in zip(self.rows, self.texts, strict=True)]
 
 
-def query_catalog_with_duckdb(sql: str, *, glue: Any, s3: Any, database: str) -> QueryResult:
-    import duckdb  # imported here: only the local path needs it
-
-    with tempfile.TemporaryDirectory(prefix="orders-etl-query-") as workdir:
-        connection = duckdb.connect()
-        connection.execute("SET TimeZone = 'UTC'")
-        for table in _tables(glue, database):
-            _register_table(connection, glue, s3, database, table, Path(workdir))
-        cursor = connection.execute(sql)
-        columns = [column[0] for column in cursor.description]
-        return QueryResult(columns, [tuple(row) for row in cursor.fetchall()])
+def _json_value(value: Any, text: str | None) -> Any:
+    return value if value is None or isinstance(value, int | float) else text
 
 
-def _tables(glue: Any, database: str) -> list[dict[str, Any]]:
-    tables: list[dict[str, Any]] = []
-    for page in glue.get_paginator("get_tables").paginate(DatabaseName=database):
-        tables.extend(page["TableList"])
-    return tables
-
-
-def _register_table(connection: Any, glue: Any, s3: Any, database: str, table: dict[str, Any], workdir: Path) -> None:
-    name = table["Name"]
-    partition_keys = [key["Name"] for key in table.get("PartitionKeys", [])]
-    files: list[str] = []
-    for page in glue.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=name):
-        for partition in page["Partitions"]:
-            folder = (
-                workdir / name / "/".join(f"{k}={v}" for k, v in zip(partition_keys, partition["Values"], strict=True))
-            )
-            files.extend(_download(s3, partition["StorageDescriptor"]["Location"], folder))
-    columns = [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"] + table.get("PartitionKeys", [])]
-    if not files:
-        empty = ", ".join(f"CAST(NULL AS {_duckdb_type(t)}) AS {n}" for n, t in columns)
-        connection.execute(f"CREATE VIEW {name} AS SELECT {empty} WHERE false")
-        return
-    hive_types = ", ".join(f"'{k}': '{_duckdb_type(t)}'" for k, t in columns if k in partition_keys)
-    file_list = ", ".join(f"'{path}'" for path in files)
-    projection = ", ".join(f"CAST({n} AS {_duckdb_type(t)}) AS {n}" for n, t in columns)
-    connection.execute(
-        f"CREATE VIEW {name} AS SELECT {projection} FROM read_parquet([{file_list}], "
-        f"hive_partitioning = true, hive_types = {{{hive_types}}}, union_by_name = true)"
-    )
-
-
-def _duckdb_type(glue_type: str) -> str:
-    return _DUCKDB_TYPES.get(glue_type, glue_type.upper())
-
-
-def _download(s3: Any, location: str, folder: Path) -> list[str]:
-    bucket, _, prefix = location.removeprefix("s3://").partition("/")
-    folder.mkdir(parents=True, exist_ok=True)
-    paths: list[str] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            if item["Key"].endswith(".parquet"):
-                path = folder / item["Key"].rsplit("/", 1)[-1]
-                s3.download_file(bucket, item["Key"], str(path))
-                paths.append(str(path))
-    return paths
-
-
-def query_athena(sql: str, *, athena: Any, database: str, work_group: str, timeout: float = 300.0) -> QueryResult:
-    """Run `sql` in Athena in the stack's workgroup (which enforces the results location)."""
-    execution_id = athena.start_query_execution(
-        QueryString=sql, QueryExecutionContext={"Database": database}, WorkGroup=work_group
-    )["QueryExecutionId"]
-    deadline = time.monotonic() + timeout
-    while True:
-        status = athena.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]["Status"]
-        if status["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
-            break
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"Athena query {execution_id} still {status['State']} after {timeout}s")
-        time.sleep(1)
+def run_query(sql: str, *, athena: Any, database: str, work_group: str, timeout: float = 300.0) -> QueryResult:
+    """Run `sql` in Athena and return its rows; CommandError with Athena's reason if it does not succeed."""
+    try:
+        query_id: str = athena.start_query_execution(
+            QueryString=sql, QueryExecutionContext={"Database": database}, WorkGroup=work_group
+        )["QueryExecutionId"]
+    except ClientError as error:
+        if error.response.get("AthenaErrorCode") == "MALFORMED_QUERY":  # Athena refuses bad syntax at once
+            raise CommandError(f"the query failed: {error.response['Error']['Message']}") from None
+        raise
+    status = _wait(athena, query_id, timeout)
     if status["State"] != "SUCCEEDED":
-        raise RuntimeError(f"Athena query {status['State']}: {status.get('StateChangeReason', '')}")
-    rows: list[tuple[Any, ...]] = []
+        verb = "failed" if status["State"] == "FAILED" else "was cancelled"
+        raise CommandError(f"the query {verb}: {status.get('StateChangeReason', status['State'])}")
+    return _results(athena, query_id)
+
+
+def _wait(athena: Any, query_id: str, timeout: float) -> dict[str, Any]:
+    """The query's status once it has ended; a query still running at `timeout`, or on Ctrl-C, is stopped."""
+    deadline = time.monotonic() + timeout
+    interval = 0.05  # a query here ends in a fraction of a second, one on AWS in seconds: poll slower and slower
+    try:
+        while True:
+            status: dict[str, Any] = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]
+            if status["State"] in FINISHED:
+                return status
+            if time.monotonic() > deadline:
+                athena.stop_query_execution(QueryExecutionId=query_id)
+                raise CommandError(f"Athena query {query_id} still {status['State']} after {timeout:g} s: stopped it")
+            time.sleep(interval)
+            interval = min(interval * 1.5, 1.0)
+    except KeyboardInterrupt:
+        athena.stop_query_execution(QueryExecutionId=query_id)
+        raise
+
+
+def _results(athena: Any, query_id: str) -> QueryResult:
     columns: list[str] = []
-    for page in athena.get_paginator("get_query_results").paginate(QueryExecutionId=execution_id):
-        columns = columns or [c["Name"] for c in page["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]]
-        rows.extend(tuple(d.get("VarCharValue") for d in row["Data"]) for row in page["ResultSet"]["Rows"])
-    # Athena returns the header as the first row.
-    return QueryResult(columns, rows[1:])
+    types: list[str] = []
+    texts: list[tuple[str | None, ...]] = []
+    for page in athena.get_paginator("get_query_results").paginate(QueryExecutionId=query_id):
+        if not columns:
+            info = page["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]
+            columns, types = [c["Name"] for c in info], [c["Type"] for c in info]
+        texts.extend(tuple(datum.get("VarCharValue") for datum in row["Data"]) for row in page["ResultSet"]["Rows"])
+    # A SELECT's first row holds the column names.
+    return QueryResult(columns, types, texts[1:])
+
+
+def python_value(text: str | None, athena_type: str) -> Any:
+    """An Athena result value (text) as a Python value of its type; NULL is None, an unknown type stays text."""
+    if text is None:
+        return None
+    kind = athena_type.lower()
+    if kind in _INTEGERS:
+        return int(text)
+    if kind in _FLOATS:
+        return float(text)  # Java's notation (1.0E20, Infinity, NaN) reads as it is
+    if kind.startswith("decimal"):
+        return Decimal(text)
+    if kind == "boolean":
+        return text == "true"
+    if kind == "date":
+        return datetime.date.fromisoformat(text)
+    if kind == "timestamp":
+        return datetime.datetime.fromisoformat(text)
+    if kind == "timestamp with time zone":  # `2025-01-01 00:00:00.000 UTC`
+        moment, _, zone = text.rpartition(" ")
+        return datetime.datetime.fromisoformat(moment).replace(tzinfo=ZoneInfo(zone))
+    return text

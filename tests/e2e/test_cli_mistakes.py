@@ -24,8 +24,8 @@ from support import Cli, Stack, order, product
         (["executions", "show", "nope-123"], "error: "),
         (["executions", "redrive", "nope-123"], "error: "),
         (["executions", "list", "--since", "2x"], "error: --since '2x': expected e.g. 2h"),
-        (["query", "SELEC 1"], "error: the query failed: Parser Error"),
-        (["query", "SELECT no_such_column FROM orders"], "error: the query failed:"),
+        (["query", "SELEC 1"], "error: the query failed: line 1:"),  # refused by StartQueryExecution itself
+        (["query", "SELECT no_such_column"], "error: the query failed: COLUMN_NOT_FOUND: line 1:8: "),
     ],
     ids=["show-unknown", "redrive-unknown", "since-typo", "sql-syntax", "sql-unknown-column"],
 )

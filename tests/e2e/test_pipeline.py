@@ -59,14 +59,15 @@ def test_good_file_gives_exactly_its_rows_in_a_partitioned_table(stack: Stack) -
     }
     assert output["flatten"]["orders_without_products"] == 1
     # AND the table holds exactly one row per product, typed, in the partition of the UTC order date
+    # (a timestamp cast to varchar keeps its milliseconds, as Athena's timestamp(3) does)
     rows = stack.query(
         "SELECT order_id, CAST(order_date AS VARCHAR), price, quantity, product_id, category, dt, source_key "
         "FROM orders ORDER BY order_id, product_id"
     )
     assert rows == [
-        ("2", "2025-03-02 01:30:00", Decimal("2.50"), 4, "P-1", "books", "2025-03-02", "raw/shop/march.json"),
-        ("A-1", "2025-03-01 10:00:00", Decimal("10.00"), 1, "9", "toys", "2025-03-01", "raw/shop/march.json"),
-        ("A-1", "2025-03-01 10:00:00", Decimal("2.50"), 2, "P-1", "books", "2025-03-01", "raw/shop/march.json"),
+        ("2", "2025-03-02 01:30:00.000", Decimal("2.50"), 4, "P-1", "books", "2025-03-02", "raw/shop/march.json"),
+        ("A-1", "2025-03-01 10:00:00.000", Decimal("10.00"), 1, "9", "toys", "2025-03-01", "raw/shop/march.json"),
+        ("A-1", "2025-03-01 10:00:00.000", Decimal("2.50"), 2, "P-1", "books", "2025-03-01", "raw/shop/march.json"),
     ]
     table = stack.client("glue").get_table(DatabaseName=stack.outputs["GlueDatabaseName"], Name="orders")["Table"]
     assert [k["Name"] for k in table["PartitionKeys"]] == ["dt"]

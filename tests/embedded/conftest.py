@@ -7,12 +7,13 @@ import json
 import time
 import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pytest
 
+from embedded_aws import iam_enforcement
 from embedded_aws.credentials import admin_client
 from embedded_aws.server import EmbeddedAws
 
@@ -147,3 +148,12 @@ def aws(embedded_aws: EmbeddedAws) -> Aws:
     """The session's embedded AWS with every resource of earlier tests wiped."""
     embedded_aws.reset()
     return Aws(endpoint_url=embedded_aws.endpoint_url)
+
+
+@pytest.fixture
+def iam_enforced() -> Iterator[None]:
+    """IAM enforced during the test, as it was before afterwards."""
+    was = iam_enforcement.is_enabled()
+    iam_enforcement.set_enabled(True)
+    yield
+    iam_enforcement.set_enabled(was)

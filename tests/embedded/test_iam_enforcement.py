@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -18,12 +17,8 @@ BUCKET = "iam-test"
 OBJECT_ARN = f"arn:aws:s3:::{BUCKET}/raw/a.json"
 
 
-@pytest.fixture(autouse=True)
-def iam_enforced() -> Iterator[None]:
-    was = iam_enforcement.is_enabled()
-    iam_enforcement.set_enabled(True)
-    yield
-    iam_enforcement.set_enabled(was)
+# IAM enforced in every test here, whatever EMBEDDED_AWS_IAM says (conftest's fixture restores the setting).
+pytestmark = pytest.mark.usefixtures("iam_enforced")
 
 
 def statement(action: Any, resource: Any, **extra: Any) -> dict[str, Any]:
