@@ -506,11 +506,12 @@ class StackDeployer:
 
     def _work_group(self, logical_id: str) -> None:
         props = self._props(logical_id)
-        config = props.get("WorkGroupConfiguration", {})
+        # CloudFormation spells WorkGroupConfiguration as the API spells Configuration: passed whole (encryption,
+        # enforcement and metrics were lost when only the output location was).
         self._client("athena").create_work_group(
             Name=props["Name"],
             Description=props.get("Description", ""),
-            Configuration={"ResultConfiguration": {"OutputLocation": config["ResultConfiguration"]["OutputLocation"]}},
+            Configuration=props.get("WorkGroupConfiguration", {}),
         )
 
     def _named_query(self, logical_id: str) -> None:

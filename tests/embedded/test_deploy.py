@@ -304,6 +304,12 @@ def test_athena_work_group_and_named_query(stack: Any) -> None:
     # THEN its results go to the data bucket and the template's named query is in it
     location = work_group["Configuration"]["ResultConfiguration"]["OutputLocation"]
     assert location == f"s3://{stack.bucket}/athena-results/"
+    # AND it has the rest of the template's configuration: results encrypted, the configuration enforced
+    assert work_group["Configuration"]["ResultConfiguration"]["EncryptionConfiguration"] == {
+        "EncryptionOption": "SSE_S3"
+    }
+    assert work_group["Configuration"]["EnforceWorkGroupConfiguration"] is True
+    assert work_group["Configuration"]["PublishCloudWatchMetricsEnabled"] is True
     query_ids = athena.list_named_queries(WorkGroup=work_group["Name"])["NamedQueryIds"]
     names = [athena.get_named_query(NamedQueryId=i)["NamedQuery"]["Name"] for i in query_ids]
     assert names == ["revenue-by-category"]
