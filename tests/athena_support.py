@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import io
 import time
+from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from orders_etl.contract import read_order_file
+from orders_etl.errors import InvalidOrderFile
+
+# The demo's order files (make demo uploads them).
+SAMPLES = Path(__file__).resolve().parents[1] / "events" / "orders"
 BUCKET = "athena-test"
 DATABASE = "orders_etl"
 WORK_GROUP = "reports"
@@ -132,3 +139,23 @@ def select(athena: Any, sql: str, **arguments: Any) -> list[list[str | None]]:
     execution = run(athena, sql, **arguments)
     assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
     return values(athena, execution["QueryExecutionId"])
+
+
+def revenue_by_category(paths: list[Path]) -> list[tuple[str, Decimal, int, int]]:
+    """What revenue-by-category must answer for these order files, from the data contract's reading of them."""
+    revenue: dict[str, Decimal] = defaultdict(Decimal)
+    units: dict[str, int] = defaultdict(int)
+    order_ids: dict[str, set[str]] = defaultdict(set)
+    for path in paths:
+        try:
+            file_orders = read_order_file(path.read_bytes(), source_key=path.name)
+        except InvalidOrderFile:
+            continue  # quarantined: not in the table
+        for order in file_orders:
+            for product in order.products:
+                category = str(product.category)
+                revenue[category] += product.price * product.quantity
+                units[category] += product.quantity
+                order_ids[category].add(order.order_id)
+    rows = [(category, revenue[category], units[category], len(order_ids[category])) for category in revenue]
+    return sorted(rows, key=lambda row: row[1], reverse=True)

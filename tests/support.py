@@ -59,9 +59,11 @@ class Stack:
         """Upload `files` (key -> bytes) and wait until every execution of the stack has ended."""
         already = len(list_executions(self.client("stepfunctions"), self.state_machine_arn))
         self.upload(files)
-        return wait_for_executions(
-            self.client("stepfunctions"), self.state_machine_arn, already + len(files), timeout=timeout
-        )
+        return self.wait_for_count(already + len(files), timeout=timeout)
+
+    def wait_for_count(self, count: int, timeout: float = 60.0) -> list[dict[str, Any]]:
+        """Every execution of the stack, once there are `count` or more and none is running."""
+        return wait_for_executions(self.client("stepfunctions"), self.state_machine_arn, count, timeout=timeout)
 
     def wait_for(self, execution_arns: list[str], timeout: float = 60.0) -> list[dict[str, Any]]:
         return wait_for(self.client("stepfunctions"), execution_arns, timeout=timeout)

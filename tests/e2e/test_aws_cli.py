@@ -9,12 +9,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from athena_support import SAMPLES, revenue_by_category
 from embedded_aws.credentials import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY
 from embedded_aws.server import PROJECT_ROOT
 from support import Cli, Stack
@@ -107,6 +109,61 @@ def test_an_unknown_stack_is_the_validation_error_aws_gives(aws_cli: AwsCli) -> 
         "(ValidationError) when calling the DescribeStacks operation: Stack with id no-such-stack does not exist"
         in (done.stderr)
     )
+
+
+# ---------- S3 ----------
+
+
+def test_a_20_mb_upload_in_parts_starts_exactly_one_execution(aws_cli: AwsCli, stack: Stack, tmp_path: Path) -> None:
+    # GIVEN a 20 MB order file (`aws s3 cp` uploads a file from 8 MB in parts: a multipart upload)
+    orders = [{"order_id": f"O{n}", "order_date": "2025-03-01T10:00:00Z", "products": []} for n in range(260_000)]
+    body = json.dumps(orders).encode()
+    assert len(body) > 20_000_000
+    upload = tmp_path / "big.json"
+    upload.write_bytes(body)
+
+    # WHEN the AWS CLI copies it under raw/
+    aws_cli.output("s3", "cp", str(upload), f"s3://{stack.bucket}/raw/cli/big.json")
+
+    # THEN one execution ran for it, started by one Object Created event of reason CompleteMultipartUpload
+    (execution,) = stack.wait_for_count(1)
+    event = json.loads(stack.describe(execution)["input"])
+    detail = event["detail"]
+    assert (detail["object"]["key"], detail["reason"]) == ("raw/cli/big.json", "CompleteMultipartUpload")
+
+
+# ---------- Athena ----------
+
+
+def test_athena_answers_the_named_query_with_the_rows_of_the_demo_s_files(aws_cli: AwsCli, stack: Stack) -> None:
+    # GIVEN the demo's files went through the pipeline, and the stack's saved query
+    samples = sorted(path for path in SAMPLES.iterdir() if path.is_file())
+    stack.run({f"raw/demo/{path.name}": path.read_bytes() for path in samples})
+    work_group = stack.outputs["AthenaWorkGroupName"]
+    (query_id,) = aws_cli.json("athena", "list-named-queries", "--work-group", work_group)["NamedQueryIds"]
+    sql = aws_cli.json("athena", "get-named-query", "--named-query-id", query_id)["NamedQuery"]["QueryString"]
+
+    # WHEN it runs through `aws athena start-query-execution`, and its results are read once it has succeeded
+    execution_id = aws_cli.json(
+        "athena", "start-query-execution", "--query-string", sql, "--work-group", work_group,
+        "--query-execution-context", f"Database={stack.outputs['GlueDatabaseName']}",
+    )["QueryExecutionId"]  # fmt: skip
+    state = "QUEUED"
+    for _ in range(600):  # 0.05 s apart: 30 s at most, never a hang
+        status = aws_cli.json("athena", "get-query-execution", "--query-execution-id", execution_id)
+        state = status["QueryExecution"]["Status"]["State"]
+        if state not in ("QUEUED", "RUNNING"):
+            break
+        time.sleep(0.05)
+    assert state == "SUCCEEDED", status
+    results = aws_cli.json("athena", "get-query-results", "--query-execution-id", execution_id)
+
+    # THEN the header and the rows are revenue, units and orders per category, as Athena writes them (text)
+    header, *rows = [[cell.get("VarCharValue") for cell in row["Data"]] for row in results["ResultSet"]["Rows"]]
+    assert header == ["category", "revenue", "units", "orders"]
+    expected = [[category, f"{revenue:.2f}", str(units), str(count)] for category, revenue, units, count in
+                revenue_by_category(samples)]  # fmt: skip
+    assert rows == expected
 
 
 # ---------- orders-etl with only AWS_ENDPOINT_URL ----------

@@ -5,22 +5,17 @@ named query answering with the demo's rows."""
 from __future__ import annotations
 
 import io
-from collections import defaultdict
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pandas as pd
 import pytest
 
-from athena_support import BUCKET, RESULTS, WORK_GROUP, Catalog, orders, run, wait
+from athena_support import BUCKET, RESULTS, SAMPLES, WORK_GROUP, Catalog, orders, revenue_by_category, run, wait
 from embedded_aws import iam_enforcement, service_roles
-from orders_etl.contract import read_order_file
-from orders_etl.errors import InvalidOrderFile
 from support import Stack
 
-SAMPLES = Path(__file__).resolve().parents[2] / "events" / "orders"
 ALLOW_QUERIES = [
     {"Effect": "Allow", "Action": "athena:*", "Resource": "*"},
     {"Effect": "Allow", "Action": ["glue:GetDatabase", "glue:GetTable", "glue:GetPartitions"], "Resource": "*"},
@@ -134,24 +129,6 @@ def test_a_client_polling_and_reading_the_result_file_as_awswrangler_does_gets_t
 
 
 # ---------- the stack's named query ----------
-def revenue_by_category(paths: list[Path]) -> list[tuple[str, Decimal, int, int]]:
-    """What revenue-by-category must answer for these order files, from the data contract's reading of them."""
-    revenue: dict[str, Decimal] = defaultdict(Decimal)
-    units: dict[str, int] = defaultdict(int)
-    order_ids: dict[str, set[str]] = defaultdict(set)
-    for path in paths:
-        try:
-            file_orders = read_order_file(path.read_bytes(), source_key=path.name)
-        except InvalidOrderFile:
-            continue  # quarantined: not in the table
-        for order in file_orders:
-            for product in order.products:
-                category = str(product.category)
-                revenue[category] += product.price * product.quantity
-                units[category] += product.quantity
-                order_ids[category].add(order.order_id)
-    rows = [(category, revenue[category], units[category], len(order_ids[category])) for category in revenue]
-    return sorted(rows, key=lambda row: row[1], reverse=True)
 
 
 def test_the_stack_s_named_query_answers_with_the_rows_of_the_demo_s_files(stack: Stack) -> None:
