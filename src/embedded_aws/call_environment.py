@@ -7,9 +7,10 @@ process, so calls used to take turns under one lock, and a function that invoked
 While installed, `os.environ` (and `os.environb`) keep their data in layers: a thread running a call reads and
 writes that call's own copy, and so does every thread the call starts (s3transfer's, a ThreadPoolExecutor's);
 any other thread sees the process's. `boto3.client()` and `boto3.resource()` use a default session per call,
-made from the call's environment. What stays shared, as it would not on AWS: the rest of the interpreter
-(`sys.modules`, the `logging` registry, a library's class-level state), and the C-level environment a write
-through `os.environ` also sets (putenv).
+made from the call's environment. A library's process-wide state can be made the execution environment's own
+with `EnvironmentLocalDict` (see powertools_state). What stays shared, as it would not on AWS: the rest of the
+interpreter (`sys.modules`, the `logging` registry), and the C-level environment a write through `os.environ` also
+sets (putenv).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ class CallEnvironment:
 
     variables: dict[bytes, bytes]
     session: Any = field(default=None)
+    # The execution environment's own copies of process-wide library state (EnvironmentLocalDict), by name: kept
+    # by its handler instance from call to call, as a process keeps them on AWS.
+    library_state: dict[str, dict[Any, Any]] = field(default_factory=dict)
 
 
 def environment_of(variables: dict[str, str]) -> CallEnvironment:
@@ -85,6 +89,34 @@ class _LayeredData(MutableMapping[bytes, bytes]):
 
     def __len__(self) -> int:
         return len(self._layer())
+
+
+class EnvironmentLocalDict(MutableMapping[Any, Any]):
+    """A dict a library keeps for the whole process (a class attribute, a module global): each execution
+    environment has its own, empty at first; threads outside calls share the process's."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.process: dict[Any, Any] = {}
+
+    def _data(self) -> dict[Any, Any]:
+        environment = current()
+        return self.process if environment is None else environment.library_state.setdefault(self.name, {})
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._data()[key]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._data()[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        del self._data()[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(list(self._data()))
+
+    def __len__(self) -> int:
+        return len(self._data())
 
 
 def _default_session() -> Any:

@@ -13,9 +13,10 @@ and retries with asynchronous invocation", "Capturing records of Lambda asynchro
   the event as is, with the attributes RequestID, ErrorCode and ErrorMessage; without a dead-letter queue, or if
   the role may not send, the event is dropped (logged here; on AWS the DeadLetterErrors metric counts it).
 
-Not emulated: throttling (a call past the concurrency limit waits for a free one), the event's maximum age, OnSuccess/OnFailure
-destinations, and Lambda's occasional duplicate delivery. `forget_pending()` (called by a reset of the embedded
-AWS) abandons the retries still waiting, as the functions they belong to are gone, and waits for running calls.
+Not emulated: throttling (a call past the concurrency limit waits for a free one), the event's maximum age,
+OnSuccess/OnFailure destinations, and Lambda's occasional duplicate delivery. `forget_pending()` (called by a reset
+of the embedded AWS) abandons the retries still waiting, as the functions they belong to are gone, and waits for
+running calls.
 """
 
 from __future__ import annotations

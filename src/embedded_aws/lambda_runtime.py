@@ -171,6 +171,7 @@ class _HandlerInstance:
 
     module_name: str
     handler: Callable[[Any, Any], Any]
+    library_state: dict[str, dict[Any, Any]]  # call_environment.EnvironmentLocalDict's data, kept between calls
 
 
 # Function name -> how long each call of its handler took, in seconds (the wait for a free slot excluded).
@@ -383,15 +384,20 @@ def _code_dir(function: LambdaFunction) -> Path:
 
 
 def _take_instance(function: LambdaFunction, key: tuple[str, str, str]) -> _HandlerInstance:
-    """An idle instance of the function's handler for this role session, or a new one (a cold start)."""
+    """An idle instance of the function's handler for this role session, or a new one (a cold start); the call's
+    environment takes on the instance's library state."""
+    environment = call_environment.current()
+    assert environment is not None, "called in a call's environment"
     with _idle_lock:
         instances = _idle.get(key)
         if instances:
-            return instances.pop()
+            instance = instances.pop()
+            environment.library_state = instance.library_state
+            return instance
         for stale in [k for k in _idle if k[:2] == key[:2] and k != key]:  # another role session: never used again
             for instance in _idle.pop(stale):
                 sys.modules.pop(instance.module_name, None)
-    return _import_handler(function)
+    return _import_handler(function, environment.library_state)
 
 
 def _give_back(key: tuple[str, str, str], instance: _HandlerInstance) -> None:
@@ -399,7 +405,7 @@ def _give_back(key: tuple[str, str, str], instance: _HandlerInstance) -> None:
         _idle.setdefault(key, []).append(instance)
 
 
-def _import_handler(function: LambdaFunction) -> _HandlerInstance:
+def _import_handler(function: LambdaFunction, library_state: dict[str, dict[Any, Any]]) -> _HandlerInstance:
     module_name, _, attribute = function.handler.rpartition(".")
     source = _code_dir(function) / (module_name.replace(".", "/") + ".py")
     unique_name = f"embedded_lambda_{function.function_name.replace('-', '_')}_{next(_imports)}"
@@ -411,4 +417,4 @@ def _import_handler(function: LambdaFunction) -> _HandlerInstance:
     stdout_at_import = sys.stdout
     spec.loader.exec_module(module)
     _rebind_stdout_handlers(stdout_at_import)
-    return _HandlerInstance(unique_name, getattr(module, attribute))
+    return _HandlerInstance(unique_name, getattr(module, attribute), library_state)

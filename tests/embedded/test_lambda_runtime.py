@@ -445,3 +445,42 @@ def test_first_calls_at_the_same_time_all_run_the_whole_handler(aws: Any) -> Non
 
     # THEN every call ran the handler (none found the package half unpacked)
     assert [result["event"] for result in results] == [{"n": n} for n in range(8)]
+
+
+# Adds its own metric, waits until the other call has added its own, then serialises what it would publish.
+METRICS_HANDLER = """
+import pathlib
+import time
+import uuid
+
+from aws_lambda_powertools import Metrics
+
+metrics = Metrics(namespace="Test")
+
+
+def lambda_handler(event, context):
+    metrics.add_metric(name=event["metric"], unit="Count", value=1)
+    folder = pathlib.Path(event["folder"])
+    (folder / uuid.uuid4().hex).touch()
+    deadline = time.monotonic() + 20
+    while len(list(folder.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    document = metrics.serialize_metric_set()
+    metrics.clear_metrics()
+    names = [metric["Name"] for metric in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+    return {"metrics": names, "service": document["service"]}
+"""
+
+
+def test_powertools_metrics_of_calls_at_the_same_time_stay_apart(aws: Any, tmp_path: Any) -> None:
+    # GIVEN two functions adding Powertools metrics (kept for the whole process: one call per process on AWS)
+    names = [f"metrics-{n}-{uuid.uuid4().hex[:8]}" for n in (1, 2)]
+    for name in names:
+        aws.function(name, {"app.py": METRICS_HANDLER}, variables={"POWERTOOLS_SERVICE_NAME": name})
+
+    # WHEN both are called at once, each adding its metric before the other serialises
+    calls = [(name, {"metric": f"Made{n}", "folder": str(tmp_path)}) for n, name in enumerate(names)]
+    results = invoke_together(aws, calls)
+
+    # THEN each call publishes its own metric under its own service, nothing of the other's
+    assert results == [{"metrics": [f"Made{n}"], "service": name} for n, name in enumerate(names)]
