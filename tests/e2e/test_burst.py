@@ -44,9 +44,9 @@ def burst() -> tuple[dict[str, bytes], int, set[str], set[str]]:
 def test_a_burst_of_200_files_lands_every_good_row_once_and_quarantines_every_bad_file(
     stack: Stack, embedded_aws: EmbeddedAws, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # GIVEN the stack checking crawls every 60 s (0.6 s here), up to 1,000 times: the embedded AWS runs one function
-    # call at a time and compresses waits but not the crawls themselves, so 200 executions polling every 0.3 s would
-    # spend the burst waiting for each other, and 40 polls would not cover a crawl of the whole burst
+    # GIVEN the stack checking crawls every 60 s (0.6 s here), up to 1,000 times: the embedded AWS runs in one
+    # process and compresses waits but not the crawls' own work, so 200 executions polling every 0.3 s would spend
+    # the burst slowing the crawls they wait for, and 40 polls would not cover a crawl of the whole burst
     embedded_aws.reset()
     parameters = {"CrawlPollIntervalSeconds": "60", "CrawlPollLimit": "1000"}
     stack.outputs = embedded_aws.deploy(parameter_overrides=parameters)
