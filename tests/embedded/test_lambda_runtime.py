@@ -398,8 +398,9 @@ def invoke_together(aws: Any, calls: list[tuple[str, dict[str, Any]]]) -> list[A
     return results
 
 
-def test_calls_run_at_the_same_time_each_in_its_own_environment(aws: Any, tmp_path: Any) -> None:
-    # GIVEN two functions with their own variable and their own role, and the process's environment
+def test_calls_run_at_the_same_time_each_in_its_own_environment(aws: Any, embedded_aws: Any, tmp_path: Any) -> None:
+    # GIVEN two functions with their own variable and their own role, the process's environment, and room for
+    # three calls at once
     before = dict(os.environ)
     names = [f"meet-{n}-{uuid.uuid4().hex[:8]}" for n in (1, 2)]
     for name in names:
@@ -407,7 +408,8 @@ def test_calls_run_at_the_same_time_each_in_its_own_environment(aws: Any, tmp_pa
 
     # WHEN three calls (two of the first function) are made at once, each waiting for the others
     event = {"folder": str(tmp_path), "expected": 3, "wait": 20}
-    results = invoke_together(aws, [(names[0], event), (names[0], event), (names[1], event)])
+    with lambda_runtime.installed(embedded_aws.endpoint_url, concurrency=3):
+        results = invoke_together(aws, [(names[0], event), (names[0], event), (names[1], event)])
 
     # THEN they all ran at the same time (one at a time, the first would have waited alone)
     assert [result["met"] for result in results] == [True, True, True], results
