@@ -13,6 +13,7 @@ versions processed at once, the later one's rows stay, once.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -94,7 +95,10 @@ def publish(
     """Upload each partition's files (dt -> local Parquet files) to staging and publish them, unless a later
     version is already published (then nothing is uploaded)."""
     version = version or SourceVersion()
-    prefix = version_staging_prefix(settings, source_key, version)
+    # A folder of this call's own beside the version's (Validate's): an execution publishing the same version at the
+    # same time (an event delivered twice) deletes the staged keys it published, and would delete these with them.
+    name = output_name(source_key, settings.raw_prefix)
+    prefix = staging_prefix(settings.manifest_prefix, name, f"{version.token()}-{uuid.uuid4().hex[:12]}")
     return _publish(
         s3,
         settings,
