@@ -14,6 +14,7 @@ from orders_etl.crawl import (
     check_crawl,
     check_crawl_in_loop,
     parse_timestamp,
+    partition_holds_parquet,
     table_name,
 )
 from orders_etl.settings import PipelineSettings
@@ -22,6 +23,7 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 glue = boto3.client("glue")
+s3 = boto3.client("s3")
 
 
 @logger.inject_lambda_context
@@ -32,7 +34,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     settings = PipelineSettings.from_env()
     # The per-file pipeline passes the dates its Parquet went to; the backfill's final crawl passes none.
     dates: list[str] = event.get("partition_dates", [])
-    written = WrittenPartitions(settings.glue_database, table_name(settings.parquet_prefix), dates)
+    has_data = partition_holds_parquet(s3, settings.data_bucket, settings.parquet_prefix)
+    written = WrittenPartitions(settings.glue_database, table_name(settings.parquet_prefix), dates, has_data)
     written_at = parse_timestamp(event["written_at"])
     loop = PollingLoop.from_event(event)
     if loop is None:  # an execution of the definition before the crawl failed in this Task

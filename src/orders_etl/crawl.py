@@ -12,6 +12,7 @@ execution was redriven since its crawl started (`$$.Execution.RedriveCount` grew
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 
 from orders_etl.errors import CrawlFailed, CrawlPollLimitReached
+from orders_etl.output_keys import partition_prefix
 
 CrawlStatus = Literal["RUNNING", "SUCCEEDED", "FAILED", "STALE"]
 _PARTITIONS_PER_CALL = 1000  # BatchGetPartition's limit
@@ -52,6 +54,10 @@ class WrittenPartitions:
     database: str
     table: str
     dates: list[str]
+    # Whether Parquet is under a date's partition folder now (a listing). A newer version of the file may have
+    # replaced ours since, leaving the date without data: no crawl will ever add that partition, so it is not
+    # waited for (else the execution crawled again and again). None: every date counts.
+    has_data: Callable[[str], bool] | None = None
 
 
 def table_name(parquet_prefix: str) -> str:
@@ -62,11 +68,14 @@ def table_name(parquet_prefix: str) -> str:
 def check_crawl(
     glue: Any, crawler_name: str, *, written_at: datetime, written: WrittenPartitions | None = None
 ) -> CrawlCheck:
-    """SUCCEEDED once a crawl that started after `written_at` succeeded and `written` is in the table."""
+    """SUCCEEDED once a crawl that started after `written_at` succeeded and `written` (the dates that still hold
+    data) is in the table."""
     crawler = glue.get_crawler(Name=crawler_name)["Crawler"]
     status, message = _crawl_status(crawler, written_at)
     if status == "SUCCEEDED" and written and written.dates:
         missing = missing_partitions(glue, written)
+        if missing and written.has_data is not None:
+            missing = [date for date in missing if written.has_data(date)]
         if missing:
             status = "STALE"
             message = (
@@ -119,6 +128,16 @@ def check_crawl_in_loop(
             " a redrive goes on waiting for it"
         )
     return check
+
+
+def partition_holds_parquet(s3: Any, bucket: str, parquet_prefix: str) -> Callable[[str], bool]:
+    """WrittenPartitions.has_data: whether any object is under the date's partition folder (one listing)."""
+
+    def has_data(date: str) -> bool:
+        answer = s3.list_objects_v2(Bucket=bucket, Prefix=partition_prefix(parquet_prefix, date), MaxKeys=1)
+        return bool(answer.get("KeyCount", 0))
+
+    return has_data
 
 
 def missing_partitions(glue: Any, written: WrittenPartitions) -> list[str]:

@@ -51,8 +51,13 @@ def output_name(source_key: str, raw_prefix: str) -> str:
     return f"{slug}-{digest}"
 
 
+def partition_prefix(parquet_prefix: str, dt: str) -> str:
+    """The folder of one `dt` partition of the table."""
+    return f"{parquet_prefix}dt={dt}/"
+
+
 def parquet_key(parquet_prefix: str, dt: str, name: str) -> str:
-    return f"{parquet_prefix}dt={dt}/{name}.parquet"
+    return f"{partition_prefix(parquet_prefix, dt)}{name}.parquet"
 
 
 def manifest_key(manifest_prefix: str, name: str) -> str:

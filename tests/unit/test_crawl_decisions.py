@@ -127,6 +127,29 @@ def test_a_finished_crawl_is_ours_only_once_every_partition_we_wrote_is_in_the_t
     assert check_crawl(FakeGlue(done, partitions=None), "c", written_at=WRITTEN_AT, written=ours).status == "STALE"
 
 
+def test_a_missing_partition_left_without_parquet_is_not_waited_for() -> None:
+    # GIVEN a crawl that succeeded after our write without two of our partitions, and a newer version of the file
+    # that has since replaced our Parquet in 2025-01-02 (that folder holds none now), but not in 2025-01-03
+    glue = FakeGlue(crawler("READY", "SUCCEEDED"), partitions={"2025-01-01"})
+    listed: list[str] = []
+
+    def has_data(date: str) -> bool:
+        listed.append(date)
+        return date == "2025-01-03"
+
+    ours = WrittenPartitions("orders_etl", "orders", ["2025-01-01", "2025-01-02", "2025-01-03"], has_data)
+
+    # WHEN checked THEN only the partition that still holds Parquet is waited for: crawl again, naming it alone
+    stale = check_crawl(glue, "c", written_at=WRITTEN_AT, written=ours)
+    assert stale.status == "STALE"
+    assert "2025-01-03" in stale.message and "2025-01-02" not in stale.message
+    # AND only the missing ones were listed
+    assert listed == ["2025-01-02", "2025-01-03"]
+    # WHEN the only missing partition holds no Parquet THEN the crawl is ours (no crawl will ever add it)
+    glue.partitions = {"2025-01-01", "2025-01-03"}
+    assert check_crawl(glue, "c", written_at=WRITTEN_AT, written=ours).status == "SUCCEEDED"
+
+
 @pytest.mark.parametrize(
     "document",
     [crawler("RUNNING"), crawler("READY", "SUCCEEDED", WRITTEN_AT - timedelta(seconds=1)), crawler("READY", "FAILED")],
