@@ -65,43 +65,11 @@ def running_in(environment: CallEnvironment) -> Iterator[None]:
         setattr(thread, _ATTRIBUTE, before)
 
 
-class _LayeredData(MutableMapping[bytes, bytes]):
-    """os.environ's storage: the running call's variables on its threads, the process's elsewhere."""
+class _PerEnvironment(MutableMapping[Any, Any]):
+    """A mapping whose data is the running call's (`_data`), or the process's outside calls."""
 
-    def __init__(self, process: MutableMapping[bytes, bytes]) -> None:
-        self.process = process
-
-    def _layer(self) -> MutableMapping[bytes, bytes]:
-        environment = current()
-        return self.process if environment is None else environment.variables
-
-    def __getitem__(self, key: bytes) -> bytes:
-        return self._layer()[key]
-
-    def __setitem__(self, key: bytes, value: bytes) -> None:
-        self._layer()[key] = value
-
-    def __delitem__(self, key: bytes) -> None:
-        del self._layer()[key]
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(list(self._layer()))
-
-    def __len__(self) -> int:
-        return len(self._layer())
-
-
-class EnvironmentLocalDict(MutableMapping[Any, Any]):
-    """A dict a library keeps for the whole process (a class attribute, a module global): each execution
-    environment has its own, empty at first; threads outside calls share the process's."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.process: dict[Any, Any] = {}
-
-    def _data(self) -> dict[Any, Any]:
-        environment = current()
-        return self.process if environment is None else environment.library_state.setdefault(self.name, {})
+    def _data(self) -> MutableMapping[Any, Any]:
+        raise NotImplementedError
 
     def __getitem__(self, key: Any) -> Any:
         return self._data()[key]
@@ -117,6 +85,30 @@ class EnvironmentLocalDict(MutableMapping[Any, Any]):
 
     def __len__(self) -> int:
         return len(self._data())
+
+
+class _LayeredData(_PerEnvironment):
+    """os.environ's storage: the running call's variables on its threads, the process's elsewhere."""
+
+    def __init__(self, process: MutableMapping[bytes, bytes]) -> None:
+        self.process = process
+
+    def _data(self) -> MutableMapping[bytes, bytes]:
+        environment = current()
+        return self.process if environment is None else environment.variables
+
+
+class EnvironmentLocalDict(_PerEnvironment):
+    """A dict a library keeps for the whole process (a class attribute, a module global): each execution
+    environment has its own, empty at first; threads outside calls share the process's."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.process: dict[Any, Any] = {}
+
+    def _data(self) -> dict[Any, Any]:
+        environment = current()
+        return self.process if environment is None else environment.library_state.setdefault(self.name, {})
 
 
 def _default_session() -> Any:

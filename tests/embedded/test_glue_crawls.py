@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from moto.s3.models import s3_backends
 
-from embedded_aws import glue_crawls, iam_enforcement
+from embedded_aws import glue_crawls
 from embedded_aws.cfn_template import ACCOUNT_ID
 from embedded_aws.glue_crawls import CrawlTimeModel, glue_type_of
 
@@ -273,14 +273,6 @@ def test_a_created_table_gets_a_partition_index_as_glue_crawlers_make_by_default
     (index,) = indexes["PartitionIndexDescriptorList"]
     assert [key["Name"] for key in index["Keys"]] == ["dt"]
     assert index["IndexStatus"] == "ACTIVE"
-
-
-@pytest.fixture
-def iam_enforced() -> Iterator[None]:
-    was = iam_enforcement.is_enabled()
-    iam_enforcement.set_enabled(True)
-    yield
-    iam_enforcement.set_enabled(was)
 
 
 def test_the_crawl_acts_as_the_crawlers_role_and_fails_on_what_it_may_not_do(aws: Any, iam_enforced: None) -> None:
