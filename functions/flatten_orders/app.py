@@ -27,7 +27,15 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     settings = PipelineSettings.from_env()
     key = event["key"]
     version = SourceVersion.from_event(event)
-    outcome = flatten_file(s3, settings, event["bucket"], key, version, staged_by_validate=event.get("staged", True))
+    outcome = flatten_file(
+        s3,
+        settings,
+        event["bucket"],
+        key,
+        version,
+        staged_by_validate=event.get("staged", True),
+        execution=event.get("execution"),
+    )
     result = outcome.summary
     metrics.add_metric(name=ROWS_WRITTEN, unit=MetricUnit.Count, value=result.rows)
     if not outcome.published.superseded:  # a later version of the key won: this one published nothing

@@ -90,11 +90,13 @@ def flatten_file(
     version: SourceVersion,
     *,
     staged_by_validate: bool = True,
+    execution: str | None = None,
 ) -> FlattenOutcome:
     """Publish the Parquet Validate staged for this version; read and flatten the file when there is none.
 
     `staged_by_validate` False (Validate said it staged nothing) spares looking: a miss costs two requests (a GET
-    answered 403, a listing to tell absent from denied). Without the hint (an execution older than it), look."""
+    answered 403, a listing to tell absent from denied). Without the hint (an execution older than it), look.
+    `execution` (the Step Functions execution's name) names the staging folder of a file flattened here."""
     staged = _read_staged(s3, settings, key, version) if staged_by_validate else None
     if staged is not None:
         summary, by_dt, summary_key = staged
@@ -106,7 +108,7 @@ def flatten_file(
     with scratch_directory() as scratch:
         local, _ = _download(s3, settings, bucket, key, version, scratch)
         flattened = _flatten(settings, key, local, scratch)
-        published = publish(s3, settings, key, flattened.parquet_files, flattened.summary.rows, version)
+        published = publish(s3, settings, key, flattened.parquet_files, flattened.summary.rows, version, execution)
     return _outcome(flattened.summary, published, flattened.parquet_files, read_the_file=True)
 
 

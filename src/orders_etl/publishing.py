@@ -12,6 +12,7 @@ versions processed at once, the later one's rows stay, once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
@@ -91,14 +92,13 @@ def publish(
     parquet_files: dict[str, list[Path]],
     rows: int,
     version: SourceVersion | None = None,
+    execution: str | None = None,
 ) -> PublishResult:
     """Upload each partition's files (dt -> local Parquet files) to staging and publish them, unless a later
-    version is already published (then nothing is uploaded)."""
+    version is already published (then nothing is uploaded). `execution` names the Step Functions execution."""
     version = version or SourceVersion()
-    # A folder of this call's own beside the version's (Validate's): an execution publishing the same version at the
-    # same time (an event delivered twice) deletes the staged keys it published, and would delete these with them.
     name = output_name(source_key, settings.raw_prefix)
-    prefix = staging_prefix(settings.manifest_prefix, name, f"{version.token()}-{uuid.uuid4().hex[:12]}")
+    prefix = staging_prefix(settings.manifest_prefix, name, f"{version.token()}-{_execution_folder(execution)}")
     return _publish(
         s3,
         settings,
@@ -107,6 +107,16 @@ def publish(
         version,
         lambda: upload_partitions(s3, settings.data_bucket, prefix, parquet_files),
     )
+
+
+def _execution_folder(execution: str | None) -> str:
+    """A staging folder of the execution's own beside the version's (Validate's): an execution publishing the same
+    version at the same time (an event delivered twice) deletes the staged keys it published, and would delete
+    these with them. The same for each attempt and redrive of one execution, so a retry overwrites what a failed
+    attempt staged and its publish removes it (a new folder per attempt would leave each failed one's objects)."""
+    if execution is None:  # a call from outside a state machine: a folder of its own
+        return uuid.uuid4().hex[:12]
+    return hashlib.sha256(execution.encode()).hexdigest()[:12]
 
 
 def publish_staged(

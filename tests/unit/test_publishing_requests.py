@@ -151,3 +151,44 @@ def test_a_delete_that_s3_refuses_for_a_key_is_an_error_not_a_silent_success(
         publish(client, SETTINGS, SOURCE, parquet, rows=3, version=SourceVersion("v1", SEQUENCER))
     assert raised.value.response["Error"]["Code"] == "SlowDown"
     assert is_passing(raised.value)
+
+
+def staging_keys_of_two_publishes(
+    client: Any, stubber: Stubber, parquet: dict[str, list[Path]], executions: tuple[str | None, str | None]
+) -> list[str]:
+    """The staging key each of two publishes of the same version uploads to, the first failing at its copy."""
+    uploaded: list[str] = []
+    client.meta.events.register(
+        "provide-client-params.s3.PutObject", lambda params, **_: uploaded.append(params["Key"])
+    )
+    manifest_listing(stubber)
+    stubber.add_response("put_object", {}, {"Bucket": BUCKET, "Key": ANY, "Body": b"PAR1"})
+    stubber.add_client_error("copy_object", service_error_code="SlowDown", http_status_code=503)
+    with pytest.raises(ClientError):
+        publish(
+            client, SETTINGS, SOURCE, parquet, rows=3, version=SourceVersion("v1", SEQUENCER), execution=executions[0]
+        )
+    manifest_listing(stubber)
+    uploaded_with_a_new_manifest(stubber)
+    deletes(stubber, 1)
+    publish(client, SETTINGS, SOURCE, parquet, rows=3, version=SourceVersion("v1", SEQUENCER), execution=executions[1])
+    return [key for key in uploaded if key != MANIFEST]
+
+
+def test_a_retry_of_an_execution_stages_over_what_its_failed_attempt_staged(
+    s3: tuple[Any, Stubber], parquet: dict[str, list[Path]]
+) -> None:
+    client, stubber = s3
+    # GIVEN an attempt that staged the file then failed, WHEN the same execution's retry publishes it
+    first, retry = staging_keys_of_two_publishes(client, stubber, parquet, ("exec-1", "exec-1"))
+    # THEN the retry staged under the same key, so publishing removes what the failed attempt left in staging
+    assert first == retry
+
+
+def test_two_executions_of_one_version_stage_apart(s3: tuple[Any, Stubber], parquet: dict[str, list[Path]]) -> None:
+    client, stubber = s3
+    # GIVEN one event delivered twice: two executions publish the same version at once (or a call from no execution)
+    for executions in [("exec-1", "exec-2"), (None, None)]:
+        first, second = staging_keys_of_two_publishes(client, stubber, parquet, executions)
+        # THEN each stages in a folder of its own: one's clean-up never deletes what the other is about to copy
+        assert first != second, executions
