@@ -6,10 +6,12 @@ import contextlib
 import logging
 import os
 import socket
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import requests
 from moto.core.config import default_user_config
@@ -77,6 +79,20 @@ class PortInUse(OSError):
     """Something already listens on the port asked for (another embedded AWS, say)."""
 
 
+@contextlib.contextmanager
+def _environment_variable(name: str, value: str) -> Iterator[None]:
+    """`name` set to `value`, then as it was (absent or its value) on leaving."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
 def check_port_free(port: int) -> None:
     """PortInUse when a listener holds `port` on 127.0.0.1 (0, any free port, always is). moto's server thread
     would fail on it and leave its caller waiting for a server that never comes up."""
@@ -119,15 +135,16 @@ class EmbeddedAws:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
         # The engine logs every failed state with its whole parse tree; execution history has the same facts.
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
-        default_user_config["stepfunctions"]["execute_state_machine"] = True
         check_port_free(self.port)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.port = port
         self.endpoint_url = f"http://{host}:{port}"
-        # moto's Step Functions engine calls Lambda and the SDK integrations back through this port.
-        os.environ["MOTO_PORT"] = str(port)
+        self._patches.enter_context(mock.patch.dict(default_user_config["stepfunctions"], execute_state_machine=True))
+        # moto's Step Functions engine calls Lambda and the SDK integrations back through this port (until stop:
+        # another embedded AWS in the process, stopped, would leave its executions calling a closed port).
+        self._patches.enter_context(_environment_variable("MOTO_PORT", str(port)))
         for patch in self._patches_in_order():
             self._patches.enter_context(patch)
         return self
