@@ -9,25 +9,15 @@ events always carry their input and output) and the tokens' 24-hour expiry.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 from unittest import mock
 
-from moto.core.exceptions import AWSError
 from moto.core.responses import ActionResult
 from moto.stepfunctions.responses import StepFunctionResponse
 
-DEFAULT_PAGE_SIZE = 100
-MAX_PAGE_SIZE = 1000
-
-
-class InvalidToken(AWSError):  # type: ignore[misc]  # moto is untyped here
-    TYPE = "InvalidToken"
-    STATUS = 400
+from embedded_aws import page_tokens
 
 
 @contextmanager
@@ -38,12 +28,13 @@ def installed() -> Iterator[None]:
 
 def page(events: list[Any], reverse: bool, max_results: int | None, token: str | None) -> dict[str, Any]:
     """One page of `events` (oldest first), as GetExecutionHistory answers it."""
-    size = min(max_results or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    size = page_tokens.page_size(max_results)
     ordered = list(reversed(events)) if reverse else list(events)
-    start = _decode(token, reverse) if token else 0
+    request = {"reverse": reverse}  # a token belongs to the listing that gave it
+    start = int(page_tokens.decode(token, request)) if token else 0
     answer: dict[str, Any] = {"events": ordered[start : start + size]}
     if start + size < len(ordered):
-        answer["nextToken"] = _encode(start + size, reverse)
+        answer["nextToken"] = page_tokens.encode(request, start + size)
     return answer
 
 
@@ -57,18 +48,3 @@ def _get_execution_history(self: StepFunctionResponse) -> ActionResult:
         token=self._get_param("nextToken"),
     )
     return ActionResult(answer)
-
-
-def _encode(offset: int, reverse: bool) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset, "reverse": reverse}).encode()).decode()
-
-
-def _decode(token: str, reverse: bool) -> int:
-    try:
-        document = json.loads(base64.urlsafe_b64decode(token.encode()))
-        offset = int(document["offset"])
-    except (ValueError, KeyError, TypeError, binascii.Error) as error:
-        raise InvalidToken(f"Invalid Token: '{token}'") from error
-    if document.get("reverse") != reverse:  # a token belongs to the listing that gave it
-        raise InvalidToken(f"Invalid Token: '{token}'")
-    return offset

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from embedded_aws.execution_history import DEFAULT_PAGE_SIZE
+from embedded_aws.page_tokens import DEFAULT_PAGE_SIZE
 
 # 60 rounds of two states, each entered and exited: 244 events in all, well over a page.
 LOOP = {
