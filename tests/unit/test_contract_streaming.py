@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from orders_etl import contract
-from orders_etl.contract import iter_order_file, read_order_file
+from orders_etl.contract import iter_order_file, json_stream, read_order_file, rendering, rules
+from orders_etl.contract.problems import Problems
 from orders_etl.errors import FileTooLarge, InvalidOrderFile, Problem
 
 KEY = "raw/2025/orders.json"
@@ -50,11 +50,11 @@ def in_memory(data: bytes, max_bytes: int = MAX) -> Outcome:
 def whole_text(data: bytes, max_bytes: int = MAX) -> Outcome:
     """The reader before streaming: the whole content in memory as bytes, then text, then Python objects."""
 
-    def read() -> list[contract.Order]:
+    def read() -> list[rules.Order]:
         if len(data) > max_bytes:
             raise FileTooLarge(KEY, len(data), max_bytes)
         text = _decode(_gunzip(data, max_bytes) if data[:2] == b"\x1f\x8b" else data)
-        problems = contract._Problems()
+        problems = Problems()
         orders = list(_whole_orders(text, problems))
         if problems.total:
             raise InvalidOrderFile(KEY, problems.kept, problems.total)
@@ -98,26 +98,26 @@ def _whole_orders(text: str, problems: Any) -> Any:
     if not body:
         problems.add("$", "", '""', "a non-empty file with at least one order")
     elif body[0] == "{":
-        yield from contract._read_lines(text.split("\n"), problems)
+        yield from json_stream.read_lines(text.split("\n"), problems)
     elif body[0] != "[":
         expected = "a JSON array of orders or JSON Lines (one order per line)"
-        problems.add("$", "", contract.render(body[:60]), expected)
+        problems.add("$", "", rendering.render(body[:60]), expected)
     else:
-        parser = contract._Parser()
+        parser = json_stream.Parser()
         try:
             value = parser.loads(text)
         except json.JSONDecodeError as exc:
             position = f"line {exc.lineno} column {exc.colno}"
-            problems.add(position, "", contract._snippet(text, exc.pos), f"valid JSON ({exc.msg})")
+            problems.add(position, "", json_stream.snippet(text, exc.pos), f"valid JSON ({exc.msg})")
             return
         except (ValueError, RecursionError) as exc:
-            problems.add("$", "", "<missing>", f"valid JSON that Python can read ({contract._reason(exc)})")
+            problems.add("$", "", "<missing>", f"valid JSON that Python can read ({json_stream.reason(exc)})")
             return
         if not value:
             problems.add("$", "", "[]", "at least one order")
         seen: dict[str, str] = {}
         for index, item in enumerate(value):
-            order = contract._order(item, f"$[{index}]", seen, problems)
+            order = rules.validate_order(item, f"$[{index}]", seen, problems)
             if order is not None:
                 yield order
         parser.report_unreported("$", problems)
@@ -205,7 +205,7 @@ def test_syntax_error_deep_in_the_file_keeps_its_line_and_column(tmp_path: Path)
     result = assert_all_agree(tmp_path, data)
     assert result[0] == "invalid"
     assert [problem.position for problem in result[1]] == [position]
-    assert result[1][0].value == contract.render(text[caught.value.pos - 10 : caught.value.pos + 20])
+    assert result[1][0].value == rendering.render(text[caught.value.pos - 10 : caught.value.pos + 20])
 
 
 def test_syntax_error_replaces_the_problems_of_earlier_orders(tmp_path: Path) -> None:
@@ -373,7 +373,7 @@ def test_a_60_mb_invalid_file_is_checked_in_a_few_megabytes(tmp_path: Path) -> N
         tracemalloc.stop()
     # THEN the bad price is reported at its exact position, and the peak stays far below the file size
     assert caught.value.problems == [
-        Problem("$[20990].products[1].price", "price", "1.005", contract.EXPECT_MONEY),
+        Problem("$[20990].products[1].price", "price", "1.005", rules.EXPECT_MONEY),
     ]
     assert peak < 20_000_000, peak
 
@@ -384,16 +384,16 @@ def test_read_size_bounds_the_window(tmp_path: Path) -> None:
     path = tmp_path / "orders.json"
     path.write_bytes(data)
     largest = 0
-    original = contract._Window._more
+    original = json_stream.Window._more
 
-    def spy(window: contract._Window, wanted: int) -> int:
+    def spy(window: json_stream.Window, wanted: int) -> int:
         nonlocal largest
         got = original(window, wanted)
         largest = max(largest, len(window.buf))
         return got
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(contract._Window, "_more", spy)
+        patch.setattr(json_stream.Window, "_more", spy)
         assert len(list(iter_order_file(path, source_key=KEY, read_size=1024))) == 2000
     assert 1024 <= largest < 4 * 1024
 
@@ -404,16 +404,16 @@ def test_a_huge_single_value_grows_the_window_geometrically(tmp_path: Path) -> N
     path = tmp_path / "orders.json"
     path.write_bytes(data)
     refills = 0
-    original = contract._Window._more
+    original = json_stream.Window._more
 
-    def spy(window: contract._Window, wanted: int) -> int:
+    def spy(window: json_stream.Window, wanted: int) -> int:
         nonlocal refills
         refills += 1
         return original(window, wanted)
 
     # WHEN it is read THEN the window doubled instead of growing 1 KB per attempt (each attempt re-parses)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(contract._Window, "_more", spy)
+        patch.setattr(json_stream.Window, "_more", spy)
         [order] = iter_order_file(path, source_key=KEY, read_size=1024)
     assert order.customer.address == "y" * 2_000_000
     assert refills < 30, refills
