@@ -1,7 +1,7 @@
 """The ceiling: DuckDB's raw typed pass over an order file, with no checks (what the project's speed aims at).
 
-One statement: ``read_json`` with the engine's own explicit columns (``orders_etl.engine._COLUMNS``), plain casts
-(no validation, no fallback), ``unnest`` of the products, and ``COPY … (FORMAT parquet, PARTITION_BY (dt),
+One statement: ``read_json`` with the engine's own explicit columns (``orders_etl.engine_sql.READ_COLUMNS``),
+plain casts (no validation, no fallback), ``unnest`` of the products, and ``COPY … (FORMAT parquet, PARTITION_BY (dt),
 COMPRESSION snappy)``, on a connection configured as the engine's (its DuckDB settings for the default
 ``EngineSettings``, and ``TimeZone = 'UTC'``). What the project adds on top (every contract check, the
 byte scan, the reference fallback, the second read) is the gap between its time and this one.
@@ -59,12 +59,13 @@ def run_ceiling(
     """Write ``output_dir/dt=YYYY-MM-DD/*.parquet`` in one unchecked DuckDB pass; returns the rows written.
 
     On `connection` when given (kept open, as a warm Lambda keeps the engine's), else on a new one."""
-    from orders_etl.engine import _COLUMNS
+    from orders_etl.engine_sql import READ_COLUMNS
 
     own = connection is None
     connection = connect(workdir) if own else connection
     try:
-        source = f"read_json({_sql_text(str(input_path))}, format = '{_json_format(input_path)}', columns = {_COLUMNS})"
+        fmt = _json_format(input_path)
+        source = f"read_json({_sql_text(str(input_path))}, format = '{fmt}', columns = {READ_COLUMNS})"
         (rows,) = connection.execute(
             f"""
             COPY (

@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orders_etl.columns import OUTPUT_COLUMNS
 from orders_etl.contract import Order, iter_order_file
+from orders_etl.engine_sql import literal, output_query, read_json, reference_rows_query, rows_query, verdicts_query
 from orders_etl.errors import FileTooLarge
 
 logger = logging.getLogger(__name__)
@@ -47,17 +47,6 @@ _UNCERTAIN_TOKENS = (b"NaN", b"Infinity")
 _DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x78 for b in range(256))
 _DIGIT_RUN = b"0" * 16  # more significant digits than a double holds
 _OVERLAP = 15
-# Python's str.isspace() set, so that "whitespace-only" means the same in SQL as in the reference.
-_SPACE_CLASS = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace())
-_DATE_PATTERN = (
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-    r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?"
-)
-_COLUMNS = (
-    "{order_id: 'JSON', order_date: 'JSON', total_amount: 'JSON', "
-    "customer: 'STRUCT(customer_id JSON, name JSON, email JSON, address JSON)', "
-    "products: 'STRUCT(product_id JSON, name JSON, category JSON, price JSON, quantity JSON)[]'}"
-)
 
 
 @dataclass(frozen=True)
@@ -205,7 +194,7 @@ def _fast_path(
     with ThreadPoolExecutor(max_workers=1) as pool, _connection(workdir, settings) as connection:
         uncertain = pool.submit(_has_uncertain_bytes, text_path)
         try:
-            rows = _rows(_source(connection, text_path, "array" if first == b"[" else "newline_delimited"))
+            rows = rows_query(_source(connection, text_path, "array" if first == b"[" else "newline_delimited"))
             verdicts = _judge(connection, rows)
             if uncertain.result():
                 raise _NeedsReference("NaN, Infinity or a run of 16+ digits, which DuckDB reads differently")
@@ -228,7 +217,7 @@ def _connection(workdir: Path, settings: EngineSettings) -> Iterator[Any]:
     One that failed (DuckDB raised, or anything unexpected) is closed, not reused: whatever state a failure left
     cannot reach the next file."""
     connection = _reused_connection(settings) or _connect(settings)
-    connection.execute(f"SET temp_directory = {_literal(str(workdir / 'duckdb-spill'))}")
+    connection.execute(f"SET temp_directory = {literal(str(workdir / 'duckdb-spill'))}")
     try:
         yield connection
     except _NeedsReference as needs:
@@ -281,11 +270,6 @@ def _duckdb_config(settings: EngineSettings) -> dict[str, Any]:
     }
 
 
-def _literal(text: str) -> str:
-    """A SQL string literal (COPY and CREATE VIEW cannot take prepared parameters)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 # A JSON array is parsed on one thread (DuckDB splits only JSON Lines between threads): it is parsed once into this
 # table, which the check and the write then scan on every thread. JSON Lines are read twice, on every thread,
 # which measured faster than keeping them (100 MB: 0.97 s read twice, 1.15 s kept).
@@ -294,171 +278,20 @@ _PARSED = "parsed_orders"
 
 def _source(connection: Any, text_path: Path, fmt: str) -> str:
     """What the file's orders are read from: `read_json` of the file, or the table it was parsed into."""
-    reader = (
-        f"read_json({_literal(str(text_path))}, format = '{fmt}', columns = {_COLUMNS}, maximum_object_size = 16777216)"
-    )
+    reader = read_json(text_path, fmt)
     if fmt != "array":
         return reader
     connection.execute(f"CREATE TEMP TABLE {_PARSED} AS SELECT * FROM {reader}")
     return _PARSED
 
 
-def _rows(source: str) -> str:
-    """One row per product, the order's fields beside each, typed, with the verdict of every rule of the contract.
-
-    An order without products keeps one row (position 1, products 0) so that it is checked and counted. Rows keep
-    the file's order (preserve_insertion_order). Each JSON value is taken apart once (its type, its text, its
-    number), in the projection below the rules, which the rules and the typed columns share."""
-    return f"""
-        SELECT order_valid, order_id, order_date, dt, total_amount,
-            customer_id, customer_name, customer_email, customer_address, products, position,
-            products = 0 OR ({_product_checks()}) AS product_valid,
-            product_id, product_name, category,
-            TRY_CAST(price_number AS DECIMAL(18, 2)) AS price,
-            TRY_CAST(quantity_number AS BIGINT) AS quantity
-        FROM (
-            SELECT *, {_parts("p.product_id", "product_id", text=True)},
-                {_parts("p.name", "product_name", text=True)}, {_parts("p.category", "category", text=True)},
-                {_parts("p.price", "price", number=True)}, {_parts("p.quantity", "quantity", number=True)},
-                p.quantity AS quantity_json
-            FROM (
-                SELECT * EXCLUDE (items, order_date_parsed), {_DT} AS dt,
-                    generate_subscripts(items, 1) AS position, unnest(items) AS p
-                FROM (
-                    SELECT *, ({_order_checks()}) AS order_valid,
-                        date_trunc('millisecond', order_date_parsed) AS order_date,
-                        TRY_CAST(total_amount_number AS DECIMAL(18, 2)) AS total_amount
-                    FROM (
-                        SELECT {_parts("order_id", "order_id", text=True)},
-                            {_parts("order_date", "order_date_text", text=True)},
-                            TRY_CAST(order_date ->> '$' AS TIMESTAMPTZ) AS order_date_parsed,
-                            {_parts("total_amount", "total_amount", number=True)},
-                            customer IS NULL AS customer_missing,
-                            {_parts("customer.customer_id", "customer_id", text=True)},
-                            {_parts("customer.name", "customer_name", text=True)},
-                            {_parts("customer.email", "customer_email", text=True)},
-                            {_parts("customer.address", "customer_address", text=True)},
-                            coalesce(len(products), 0) AS products, products IS NULL AS products_missing,
-                            CASE WHEN len(products) > 0 THEN products ELSE [NULL] END AS items
-                        FROM {source}
-                    )
-                )
-            )
-        )
-        """
-
-
-def _parts(value: str, name: str, *, text: bool = False, number: bool = False) -> str:
-    """A JSON value's parts as columns: `<name>_type` (json_type), and its text as `<name>` or its number as
-    `<name>_number` (a double)."""
-    parts = [f"json_type({value}) AS {name}_type"]
-    if text:
-        parts.append(f"{value} ->> '$' AS {name}")
-    if number:
-        parts.append(f"TRY_CAST({value} AS DOUBLE) AS {name}_number")
-    return ", ".join(parts)
-
-
-def _is_id(name: str) -> str:
-    spaces = f"[{_SPACE_CLASS}]*"
-    return (
-        f"coalesce({name}_type IN ('UBIGINT', 'BIGINT') OR ({name}_type = 'VARCHAR' "
-        f"AND NOT regexp_full_match({name}, '{spaces}')), false)"
-    )
-
-
-def _is_text(name: str) -> str:
-    """Absent, null or a string (json_type of an absent value is NULL)."""
-    return f"coalesce({name}_type IS NULL OR {name}_type IN ('NULL', 'VARCHAR'), false)"
-
-
-def _is_money(name: str) -> str:
-    number = f"{name}_number"
-    return (
-        f"coalesce({name}_type IN ('UBIGINT', 'BIGINT', 'DOUBLE') AND {number} >= 0 AND {number} < 1e13 "
-        f"AND round({number}, 2) = {number}, false)"
-    )
-
-
-def _is_quantity(name: str) -> str:
-    number = f"{name}_number"
-    return (
-        f"coalesce(({name}_type IN ('UBIGINT', 'BIGINT') AND TRY_CAST({name}_json AS HUGEINT) "
-        f"BETWEEN 1 AND 9223372036854775807) OR ({name}_type = 'DOUBLE' AND {number} >= 1 "
-        f"AND {number} < 9e15 AND {number} = floor({number})), false)"
-    )
-
-
-def _is_date(name: str) -> str:
-    return (
-        f"coalesce({name}_text_type = 'VARCHAR' AND regexp_full_match({name}_text, '{_DATE_PATTERN}') "
-        f"AND {name}_parsed BETWEEN TIMESTAMPTZ '0001-01-02 00:00:00+00' "
-        f"AND TIMESTAMPTZ '9999-12-30 00:00:00+00', false)"
-    )
-
-
-def _order_checks() -> str:
-    rules = [
-        _is_id("order_id"),
-        _is_date("order_date"),
-        _is_money("total_amount"),
-        "NOT customer_missing",
-        _is_id("customer_id"),
-        _is_text("customer_name"),
-        _is_text("customer_email"),
-        _is_text("customer_address"),
-        "NOT products_missing",
-    ]
-    return " AND ".join(rules)
-
-
-def _product_checks() -> str:
-    rules = [
-        "p IS NOT NULL",
-        _is_id("product_id"),
-        _is_text("product_name"),
-        _is_text("category"),
-        _is_money("price"),
-        _is_quantity("quantity"),
-    ]
-    return " AND ".join(rules)
-
-
-_DT = "strftime(order_date, '%Y-%m-%d')"
-_ORDER_ROW = "position = 1"  # each order's first row: where the order's own values are counted
-
-
 def _judge(connection: Any, rows: str) -> tuple[Any, ...]:
-    """The counts that decide the file: orders, invalid ones, without products, duplicated ids, invalid products,
-    and rows per date.
-
-    Grouped by order id, then by date: a grouped aggregate spills to disk, where count(DISTINCT order_id) kept
-    every id in memory and ran out of it on 2 GB of JSON Lines (3.8 M orders at the 256MB limit). An order's
-    rows share its date; ids that repeat make the file invalid, whatever dates they count under."""
-    verdicts: tuple[Any, ...] = connection.execute(
-        f"""
-        SELECT coalesce(sum(orders), 0), coalesce(sum(invalid), 0), coalesce(sum(without_products), 0),
-               coalesce(sum(repeated), 0), coalesce(sum(invalid_products), 0),
-               map_from_entries(list((dt, product_rows)) FILTER (WHERE product_rows > 0))
-        FROM (
-            SELECT dt, sum(orders) AS orders, sum(invalid) AS invalid, sum(without_products) AS without_products,
-                   sum(orders) - count(*) AS repeated, sum(invalid_products) AS invalid_products,
-                   sum(product_rows) AS product_rows
-            FROM (
-                SELECT order_id, any_value(dt) AS dt,
-                       count(*) FILTER (WHERE {_ORDER_ROW}) AS orders,
-                       count(*) FILTER (WHERE {_ORDER_ROW} AND NOT order_valid) AS invalid,
-                       count(*) FILTER (WHERE {_ORDER_ROW} AND products = 0) AS without_products,
-                       count(*) FILTER (WHERE NOT product_valid) AS invalid_products,
-                       count(*) FILTER (WHERE products > 0) AS product_rows
-                FROM ({rows})
-                GROUP BY order_id
-            )
-            GROUP BY dt
-        )
-        """
-    ).fetchone()
+    verdicts: tuple[Any, ...] = connection.execute(verdicts_query(rows)).fetchone()
     return verdicts
+
+
+def _write(connection: Any, rows: str, output_dir: Path, source_key: str) -> dict[str, list[Path]]:
+    return _copy_partitioned(connection, output_query(rows, source_key), output_dir)
 
 
 def _summary(verdicts: tuple[Any, ...]) -> FileSummary:
@@ -470,20 +303,13 @@ def _summary(verdicts: tuple[Any, ...]) -> FileSummary:
     return FileSummary(int(orders), sum(rows_by_date.values()), int(without_products), rows_by_date, "duckdb")
 
 
-def _write(connection: Any, rows: str, output_dir: Path, source_key: str) -> dict[str, list[Path]]:
-    columns = ", ".join(
-        name if name != "source_key" else f"{_literal(source_key)} AS source_key" for name in OUTPUT_COLUMNS
-    )
-    return _copy_partitioned(connection, f"SELECT {columns}, dt FROM ({rows}) WHERE products > 0", output_dir)
-
-
 def _copy_partitioned(connection: Any, query: str, output_dir: Path) -> dict[str, list[Path]]:
     """COPY … PARTITION_BY (dt) straight into output_dir, which must be new or empty (no second tree to move:
     a directory costs as much to create as a small file's Parquet to write)."""
     if output_dir.exists() and any(output_dir.iterdir()):
         raise ValueError(f"{output_dir} is not empty: the Parquet files go into a new or empty folder")
     connection.execute(
-        f"COPY ({query}) TO {_literal(str(output_dir))} (FORMAT parquet, PARTITION_BY (dt), COMPRESSION snappy, "
+        f"COPY ({query}) TO {literal(str(output_dir))} (FORMAT parquet, PARTITION_BY (dt), COMPRESSION snappy, "
         "FILENAME_PATTERN 'part-{i}', ROW_GROUP_SIZE 122880, OVERWRITE_OR_IGNORE)"
     )
     return {
@@ -559,22 +385,10 @@ def _write_reference_rows(
                 for product in order.products:
                     handle.write(json.dumps(_reference_row(order, product), ensure_ascii=False) + "\n")
         with _connection(workdir, settings) as connection:
-            query = f"""
-            SELECT order_id, CAST(order_date AS TIMESTAMPTZ) AS order_date,
-                   CAST(total_amount AS DECIMAL(18, 2)) AS total_amount,
-                   customer_id, customer_name, customer_email, customer_address, product_id, product_name,
-                   category, CAST(price AS DECIMAL(18, 2)) AS price, CAST(quantity AS BIGINT) AS quantity,
-                   {_literal(source_key)} AS source_key, strftime(CAST(order_date AS TIMESTAMPTZ), '%Y-%m-%d') AS dt
-            FROM read_json({_literal(str(rows_path))}, format = 'newline_delimited',
-                           columns = {_REFERENCE_COLUMNS})
-            """
+            query = reference_rows_query(rows_path, source_key)
             return _copy_partitioned(connection, query, output_dir)
     finally:
         rows_path.unlink(missing_ok=True)
-
-
-# The reference writes every value as exact text; DuckDB casts it (source_key is added by the query).
-_REFERENCE_COLUMNS = "{" + ", ".join(f"{name}: 'VARCHAR'" for name in OUTPUT_COLUMNS if name != "source_key") + "}"
 
 
 def _reference_row(order: Order, product: Any) -> dict[str, str | None]:
