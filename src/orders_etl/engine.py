@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from orders_etl.contract import Order, iter_order_file
+from orders_etl.contract.spec import Contract, load_contract
 from orders_etl.engine_sql import literal, output_query, read_json, reference_rows_query, rows_query, verdicts_query
 from orders_etl.errors import FileTooLarge
 
@@ -83,10 +84,18 @@ class _NeedsReference(Exception):
 
 
 def scan_order_file(
-    path: Path, *, source_key: str, max_bytes: int, workdir: Path, settings: EngineSettings | None = None
+    path: Path,
+    *,
+    source_key: str,
+    max_bytes: int,
+    workdir: Path,
+    settings: EngineSettings | None = None,
+    contract: Contract | None = None,
 ) -> FileSummary:
-    """Validate a local file; raises InvalidOrderFile or FileTooLarge. Nothing is written but scratch files."""
-    return _process(path, None, source_key, max_bytes, workdir, settings or EngineSettings()).summary
+    """Validate a local file against the contract (the shipped one by default); raises InvalidOrderFile or
+    FileTooLarge. Nothing is written but scratch files."""
+    job = _Job(source_key, max_bytes, workdir, settings or EngineSettings(), contract or load_contract())
+    return _process(path, None, job).summary
 
 
 def flatten_order_file(
@@ -97,29 +106,40 @@ def flatten_order_file(
     max_bytes: int,
     workdir: Path,
     settings: EngineSettings | None = None,
+    contract: Contract | None = None,
 ) -> FlattenedFile:
-    """Validate, then write `output_dir/dt=YYYY-MM-DD/*.parquet`; raises InvalidOrderFile or FileTooLarge."""
-    return _process(path, output_dir, source_key, max_bytes, workdir, settings or EngineSettings())
+    """Validate, then write `output_dir/<partition>=YYYY-MM-DD/*.parquet`; raises InvalidOrderFile or FileTooLarge."""
+    job = _Job(source_key, max_bytes, workdir, settings or EngineSettings(), contract or load_contract())
+    return _process(path, output_dir, job)
 
 
-def _process(
-    path: Path, output_dir: Path | None, source_key: str, max_bytes: int, workdir: Path, settings: EngineSettings
-) -> FlattenedFile:
+@dataclass(frozen=True)
+class _Job:
+    """What one file is processed with."""
+
+    source_key: str
+    max_bytes: int
+    workdir: Path
+    settings: EngineSettings
+    contract: Contract
+
+
+def _process(path: Path, output_dir: Path | None, job: _Job) -> FlattenedFile:
     size = path.stat().st_size
-    if size > max_bytes:
-        raise FileTooLarge(source_key, size, max_bytes)
-    workdir.mkdir(parents=True, exist_ok=True)
-    with _plain_text(path, workdir, source_key, max_bytes) as text_path:
+    if size > job.max_bytes:
+        raise FileTooLarge(job.source_key, size, job.max_bytes)
+    job.workdir.mkdir(parents=True, exist_ok=True)
+    with _plain_text(path, job.workdir, job.source_key, job.max_bytes) as text_path:
         try:
-            if text_path is not None and text_path.stat().st_size < settings.small_file_bytes:
+            if text_path is not None and text_path.stat().st_size < job.settings.small_file_bytes:
                 raise _NeedsReference(SMALL_FILE_REASON)
-            return _fast_path(text_path, output_dir, source_key, workdir, settings)
+            return _fast_path(text_path, output_dir, job)
         except _NeedsReference as needs:
             reason = str(needs)
             # A DuckDB failure on a file it should read (memory, a setting) costs speed: make it visible.
             if reason != SMALL_FILE_REASON:
                 (logger.warning if reason.startswith("DuckDB") else logger.info)("reference path: %s", reason)
-            return _reference_path(path, output_dir, source_key, max_bytes, workdir, settings, reason)
+            return _reference_path(path, output_dir, job, reason)
 
 
 # --- input preparation -----------------------------------------------------------------------------------------
@@ -180,9 +200,7 @@ def _has_uncertain_bytes(path: Path) -> bool:
 # --- fast path -------------------------------------------------------------------------------------------------
 
 
-def _fast_path(
-    text_path: Path | None, output_dir: Path | None, source_key: str, workdir: Path, settings: EngineSettings
-) -> FlattenedFile:
+def _fast_path(text_path: Path | None, output_dir: Path | None, job: _Job) -> FlattenedFile:
     if text_path is None:
         raise _NeedsReference("the gzip stream is broken")
     first = _first_character(text_path)
@@ -191,15 +209,17 @@ def _fast_path(
     import duckdb
 
     # The byte scan runs beside DuckDB, which releases the GIL while it reads.
-    with ThreadPoolExecutor(max_workers=1) as pool, _connection(workdir, settings) as connection:
+    contract = job.contract
+    with ThreadPoolExecutor(max_workers=1) as pool, _connection(job.workdir, job.settings) as connection:
         uncertain = pool.submit(_has_uncertain_bytes, text_path)
         try:
-            rows = rows_query(_source(connection, text_path, "array" if first == b"[" else "newline_delimited"))
-            verdicts = _judge(connection, rows)
+            fmt = "array" if first == b"[" else "newline_delimited"
+            rows = rows_query(_source(connection, text_path, fmt, contract), contract)
+            verdicts = _judge(connection, rows, contract)
             if uncertain.result():
                 raise _NeedsReference("NaN, Infinity or a run of 16+ digits, which DuckDB reads differently")
             summary = _summary(verdicts)
-            files = _write(connection, rows, output_dir, source_key) if output_dir is not None else {}
+            files = _write(connection, rows, output_dir, job) if output_dir is not None else {}
         except duckdb.Error as error:
             raise _NeedsReference(f"DuckDB: {str(error).splitlines()[0][:300]}") from error
     return FlattenedFile(summary, files)
@@ -276,22 +296,23 @@ def _duckdb_config(settings: EngineSettings) -> dict[str, Any]:
 _PARSED = "parsed_orders"
 
 
-def _source(connection: Any, text_path: Path, fmt: str) -> str:
-    """What the file's orders are read from: `read_json` of the file, or the table it was parsed into."""
-    reader = read_json(text_path, fmt)
+def _source(connection: Any, text_path: Path, fmt: str, contract: Contract) -> str:
+    """What the file's records are read from: `read_json` of the file, or the table it was parsed into."""
+    reader = read_json(text_path, fmt, contract)
     if fmt != "array":
         return reader
     connection.execute(f"CREATE TEMP TABLE {_PARSED} AS SELECT * FROM {reader}")
     return _PARSED
 
 
-def _judge(connection: Any, rows: str) -> tuple[Any, ...]:
-    verdicts: tuple[Any, ...] = connection.execute(verdicts_query(rows)).fetchone()
+def _judge(connection: Any, rows: str, contract: Contract) -> tuple[Any, ...]:
+    verdicts: tuple[Any, ...] = connection.execute(verdicts_query(rows, contract)).fetchone()
     return verdicts
 
 
-def _write(connection: Any, rows: str, output_dir: Path, source_key: str) -> dict[str, list[Path]]:
-    return _copy_partitioned(connection, output_query(rows, source_key), output_dir)
+def _write(connection: Any, rows: str, output_dir: Path, job: _Job) -> dict[str, list[Path]]:
+    query = output_query(rows, job.source_key, job.contract)
+    return _copy_partitioned(connection, query, output_dir, job.contract)
 
 
 def _summary(verdicts: tuple[Any, ...]) -> FileSummary:
@@ -303,42 +324,34 @@ def _summary(verdicts: tuple[Any, ...]) -> FileSummary:
     return FileSummary(int(orders), sum(rows_by_date.values()), int(without_products), rows_by_date, "duckdb")
 
 
-def _copy_partitioned(connection: Any, query: str, output_dir: Path) -> dict[str, list[Path]]:
-    """COPY … PARTITION_BY (dt) straight into output_dir, which must be new or empty (no second tree to move:
-    a directory costs as much to create as a small file's Parquet to write)."""
+def _copy_partitioned(connection: Any, query: str, output_dir: Path, contract: Contract) -> dict[str, list[Path]]:
+    """COPY … PARTITION_BY (the partition) straight into output_dir, which must be new or empty (no second tree to
+    move: a directory costs as much to create as a small file's Parquet to write). Returns partition value -> files."""
     if output_dir.exists() and any(output_dir.iterdir()):
         raise ValueError(f"{output_dir} is not empty: the Parquet files go into a new or empty folder")
+    partition = contract.partition_column
     connection.execute(
-        f"COPY ({query}) TO {literal(str(output_dir))} (FORMAT parquet, PARTITION_BY (dt), COMPRESSION snappy, "
-        "FILENAME_PATTERN 'part-{i}', ROW_GROUP_SIZE 122880, OVERWRITE_OR_IGNORE)"
+        f"COPY ({query}) TO {literal(str(output_dir))} (FORMAT parquet, PARTITION_BY ({partition}), "
+        "COMPRESSION snappy, FILENAME_PATTERN 'part-{i}', ROW_GROUP_SIZE 122880, OVERWRITE_OR_IGNORE)"
     )
-    return {
-        folder.name.removeprefix("dt="): sorted(folder.glob("*.parquet")) for folder in sorted(output_dir.glob("dt=*"))
-    }
+    folders = sorted(output_dir.glob(f"{partition}=*"))
+    return {folder.name.removeprefix(f"{partition}="): sorted(folder.glob("*.parquet")) for folder in folders}
 
 
 # --- reference path --------------------------------------------------------------------------------------------
 
 
-def _reference_path(
-    path: Path,
-    output_dir: Path | None,
-    source_key: str,
-    max_bytes: int,
-    workdir: Path,
-    settings: EngineSettings,
-    reason: str,
-) -> FlattenedFile:
+def _reference_path(path: Path, output_dir: Path | None, job: _Job, reason: str) -> FlattenedFile:
     """The reference validates (raising with every problem) and, for a valid file, DuckDB writes its values.
 
     The file is streamed: one order at a time is in memory, never the file or all its orders."""
     counts = _ReferenceCounts()
-    orders = counts.tally(iter_order_file(path, source_key=source_key, max_bytes=max_bytes))
+    orders = counts.tally(iter_order_file(path, source_key=job.source_key, max_bytes=job.max_bytes))
     if output_dir is None:
         for _ in orders:
             pass
         return FlattenedFile(counts.summary(reason))
-    files = _write_reference_rows(orders, output_dir, source_key, workdir, settings)
+    files = _write_reference_rows(orders, output_dir, job)
     return FlattenedFile(counts.summary(reason), files)
 
 
@@ -371,22 +384,20 @@ class _ReferenceCounts:
         )
 
 
-def _write_reference_rows(
-    orders: Iterable[Order], output_dir: Path, source_key: str, workdir: Path, settings: EngineSettings
-) -> dict[str, list[Path]]:
+def _write_reference_rows(orders: Iterable[Order], output_dir: Path, job: _Job) -> dict[str, list[Path]]:
     """Exact values as text (decimals, UTC timestamps), cast by DuckDB: one Parquet writer for both paths.
 
     Rows are written as the orders arrive; when the orders end in InvalidOrderFile (or anything else), the
     partial rows file is removed and the error goes on."""
-    rows_path = workdir / "reference-rows.jsonl"
+    rows_path = job.workdir / "reference-rows.jsonl"
     try:
         with rows_path.open("w", encoding="utf-8") as handle:
             for order in orders:
                 for product in order.products:
                     handle.write(json.dumps(_reference_row(order, product), ensure_ascii=False) + "\n")
-        with _connection(workdir, settings) as connection:
-            query = reference_rows_query(rows_path, source_key)
-            return _copy_partitioned(connection, query, output_dir)
+        with _connection(job.workdir, job.settings) as connection:
+            query = reference_rows_query(rows_path, job.source_key, job.contract)
+            return _copy_partitioned(connection, query, output_dir, job.contract)
     finally:
         rows_path.unlink(missing_ok=True)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from orders_etl.columns import OUTPUT_COLUMNS
+from orders_etl.contract.spec import Contract
 
 # Python's str.isspace() set, so that "whitespace-only" means the same in SQL as in the reference.
 _SPACE_CLASS = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace())
@@ -25,7 +26,7 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def read_json(text_path: Path, fmt: str) -> str:
+def read_json(text_path: Path, fmt: str, contract: Contract) -> str:
     """`read_json` of the file with the contract's schema, every field as raw JSON (nothing inferred or cast)."""
     return (
         f"read_json({literal(str(text_path))}, format = '{fmt}', columns = {READ_COLUMNS}, "
@@ -33,7 +34,7 @@ def read_json(text_path: Path, fmt: str) -> str:
     )
 
 
-def rows_query(source: str) -> str:
+def rows_query(source: str, contract: Contract) -> str:
     """One row per product, the order's fields beside each, typed, with the verdict of every rule of the contract.
 
     An order without products keeps one row (position 1, products 0) so that it is checked and counted. Rows keep
@@ -158,7 +159,7 @@ _DT = "strftime(order_date, '%Y-%m-%d')"
 _ORDER_ROW = "position = 1"  # each order's first row: where the order's own values are counted
 
 
-def verdicts_query(rows: str) -> str:
+def verdicts_query(rows: str, contract: Contract) -> str:
     """The counts that decide the file: orders, invalid ones, without products, duplicated ids, invalid products,
     and rows per date.
 
@@ -188,7 +189,7 @@ def verdicts_query(rows: str) -> str:
         """
 
 
-def output_query(rows: str, source_key: str) -> str:
+def output_query(rows: str, source_key: str, contract: Contract) -> str:
     """The rows of a valid file with the table's columns and the partition (orders without products give none)."""
     columns = ", ".join(
         name if name != "source_key" else f"{literal(source_key)} AS source_key" for name in OUTPUT_COLUMNS
@@ -200,7 +201,7 @@ def output_query(rows: str, source_key: str) -> str:
 _REFERENCE_COLUMNS = "{" + ", ".join(f"{name}: 'VARCHAR'" for name in OUTPUT_COLUMNS if name != "source_key") + "}"
 
 
-def reference_rows_query(rows_path: Path, source_key: str) -> str:
+def reference_rows_query(rows_path: Path, source_key: str, contract: Contract) -> str:
     """The reference's rows (JSON Lines of exact text values) cast to the table's columns, with the partition."""
     return f"""
         SELECT order_id, CAST(order_date AS TIMESTAMPTZ) AS order_date,
