@@ -86,15 +86,15 @@ def _source_key(input_path: Path) -> str:
 def _reference_project(input_path: Path, output_dir: Path, *, source_key: str) -> dict[str, int]:
     """The straightforward reference implementation of the contract (orders_etl.contract + orders_etl.flatten).
 
-    Reads the whole file, validates it into Order objects, flattens them into one pyarrow table per UTC date and
+    Reads the whole file, validates it into records, flattens them into one pyarrow table per UTC date and
     writes ``output_dir/dt=YYYY-MM-DD/<file stem>.parquet``. Kept as its own approach (``reference``) once the
     project's engine exists: it is what the engine's output is compared with, so its speed is worth knowing.
     """
     from orders_etl.contract import read_order_file
-    from orders_etl.flatten import flatten_orders, to_parquet_bytes
+    from orders_etl.flatten import flatten_records, to_parquet_bytes
 
-    orders = read_order_file(input_path.read_bytes(), source_key=source_key)
-    result = flatten_orders(orders, source_key=source_key)
+    records = read_order_file(input_path.read_bytes(), source_key=source_key)
+    result = flatten_records(records, source_key=source_key)
     name = input_path.name.split(".")[0]
     for dt, table in result.partitions.items():
         partition = output_dir / f"dt={dt}"

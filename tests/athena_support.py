@@ -152,10 +152,10 @@ def revenue_by_category(paths: list[Path]) -> list[tuple[str, Decimal, int, int]
         except InvalidOrderFile:
             continue  # quarantined: not in the table
         for order in file_orders:
-            for product in order.products:
-                category = str(product.category)
-                revenue[category] += product.price * product.quantity
-                units[category] += product.quantity
-                order_ids[category].add(order.order_id)
+            for product in order.rows:
+                category = str(product["category"])
+                revenue[category] += product["price"] * product["quantity"]
+                units[category] += product["quantity"]
+                order_ids[category].add(order.values["order_id"])
     rows = [(category, revenue[category], units[category], len(order_ids[category])) for category in revenue]
     return sorted(rows, key=lambda row: row[1], reverse=True)

@@ -31,10 +31,11 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from orders_etl.contract import Order, iter_order_file
+from orders_etl.contract import Record, iter_order_file
 from orders_etl.contract.spec import Contract, load_contract
 from orders_etl.engine_sql import literal, output_query, read_json, reference_rows_query, rows_query, verdicts_query
 from orders_etl.errors import FileTooLarge
@@ -344,57 +345,62 @@ def _copy_partitioned(connection: Any, query: str, output_dir: Path, contract: C
 def _reference_path(path: Path, output_dir: Path | None, job: _Job, reason: str) -> FlattenedFile:
     """The reference validates (raising with every problem) and, for a valid file, DuckDB writes its values.
 
-    The file is streamed: one order at a time is in memory, never the file or all its orders."""
+    The file is streamed: one record at a time is in memory, never the file or all its records."""
     counts = _ReferenceCounts()
-    orders = counts.tally(iter_order_file(path, source_key=job.source_key, max_bytes=job.max_bytes))
+    records = counts.tally(
+        iter_order_file(path, source_key=job.source_key, max_bytes=job.max_bytes, contract=job.contract)
+    )
     if output_dir is None:
-        for _ in orders:
+        for _ in records:
             pass
         return FlattenedFile(counts.summary(reason))
-    files = _write_reference_rows(orders, output_dir, job)
+    files = _write_reference_rows(records, output_dir, job)
     return FlattenedFile(counts.summary(reason), files)
 
 
 class _ReferenceCounts:
-    """The FileSummary of the orders that pass through tally()."""
+    """The FileSummary of the records that pass through tally()."""
 
     def __init__(self) -> None:
-        self.orders = 0
-        self.without_products = 0
-        self.rows_by_date: dict[str, int] = {}
+        self.records = 0
+        self.without_rows = 0
+        self.rows_by_partition: dict[str, int] = {}
 
-    def tally(self, orders: Iterable[Order]) -> Iterator[Order]:
-        for order in orders:
-            self.orders += 1
-            if order.products:
-                dt = order.order_date.strftime("%Y-%m-%d")
-                self.rows_by_date[dt] = self.rows_by_date.get(dt, 0) + len(order.products)
+    def tally(self, records: Iterable[Record]) -> Iterator[Record]:
+        for record in records:
+            self.records += 1
+            if record.rows:
+                self.rows_by_partition[record.partition] = self.rows_by_partition.get(record.partition, 0) + len(
+                    record.rows
+                )
             else:
-                self.without_products += 1
-            yield order
+                self.without_rows += 1
+            yield record
 
     def summary(self, reason: str) -> FileSummary:
         return FileSummary(
-            orders=self.orders,
-            rows=sum(self.rows_by_date.values()),
-            orders_without_products=self.without_products,
-            rows_by_date=dict(sorted(self.rows_by_date.items())),
+            orders=self.records,
+            rows=sum(self.rows_by_partition.values()),
+            orders_without_products=self.without_rows,
+            rows_by_date=dict(sorted(self.rows_by_partition.items())),
             engine="reference",
             reason=reason,
         )
 
 
-def _write_reference_rows(orders: Iterable[Order], output_dir: Path, job: _Job) -> dict[str, list[Path]]:
+def _write_reference_rows(records: Iterable[Record], output_dir: Path, job: _Job) -> dict[str, list[Path]]:
     """Exact values as text (decimals, UTC timestamps), cast by DuckDB: one Parquet writer for both paths.
 
-    Rows are written as the orders arrive; when the orders end in InvalidOrderFile (or anything else), the
+    Rows are written as the records arrive; when the records end in InvalidOrderFile (or anything else), the
     partial rows file is removed and the error goes on."""
     rows_path = job.workdir / "reference-rows.jsonl"
     try:
         with rows_path.open("w", encoding="utf-8") as handle:
-            for order in orders:
-                for product in order.products:
-                    handle.write(json.dumps(_reference_row(order, product), ensure_ascii=False) + "\n")
+            for record in records:
+                shared = {column: _exact_text(value) for column, value in record.values.items()}
+                for row in record.rows:
+                    exact = shared | {column: _exact_text(value) for column, value in row.items()}
+                    handle.write(json.dumps(exact, ensure_ascii=False) + "\n")
         with _connection(job.workdir, job.settings) as connection:
             query = reference_rows_query(rows_path, job.source_key, job.contract)
             return _copy_partitioned(connection, query, output_dir, job.contract)
@@ -402,18 +408,14 @@ def _write_reference_rows(orders: Iterable[Order], output_dir: Path, job: _Job) 
         rows_path.unlink(missing_ok=True)
 
 
-def _reference_row(order: Order, product: Any) -> dict[str, str | None]:
-    return {
-        "order_id": order.order_id,
-        "order_date": order.order_date.isoformat(timespec="milliseconds"),
-        "total_amount": str(order.total_amount),
-        "customer_id": order.customer.customer_id,
-        "customer_name": order.customer.name,
-        "customer_email": order.customer.email,
-        "customer_address": order.customer.address,
-        "product_id": product.product_id,
-        "product_name": product.name,
-        "category": product.category,
-        "price": str(product.price),
-        "quantity": str(product.quantity),
-    }
+def _exact_text(value: Any) -> str | None:
+    """A typed value as text DuckDB casts back exactly: a timestamp with its offset and milliseconds."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="milliseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)  # Decimal, int

@@ -1,12 +1,15 @@
-"""Flatten validated orders into one row per product, split by the UTC date of the order.
+"""Validated records as Arrow tables with the table's types, one per partition (the reference writer).
 
-The ``dt`` partition (``dt=YYYY-MM-DD`` in the S3 path) is not a column of the Parquet files.
+The Lambdas write Parquet with DuckDB (orders_etl.engine); this writes the same columns and types with pyarrow
+(not in the layer): for the tests' reference, the bench's straightforward approach and notebooks. The partition
+(``dt=YYYY-MM-DD`` in the S3 path) is not a column of the Parquet files.
 """
 
 from __future__ import annotations
 
 import io
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,22 +17,35 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from orders_etl.columns import OUTPUT_COLUMNS
-from orders_etl.contract import Order
+from orders_etl.contract import Contract, Record, load_contract
+from orders_etl.contract.spec import SOURCE_KEY_COLUMN, Field
 
-_TYPES: dict[str, pa.DataType] = {
-    # Millisecond values (the contract truncates) in a microsecond column: what DuckDB writes for TIMESTAMPTZ.
-    "order_date": pa.timestamp("us", tz="UTC"),
-    "total_amount": pa.decimal128(18, 2),
-    "price": pa.decimal128(18, 2),
-    "quantity": pa.int64(),
+# Each value type's Arrow type. Timestamps hold milliseconds (the contract truncates) in a microsecond column:
+# what DuckDB writes for TIMESTAMPTZ.
+_ARROW_TYPES: dict[str, Any] = {
+    "identifier": lambda _: pa.string(),
+    "text": lambda _: pa.string(),
+    "money": lambda field: pa.decimal128(field.precision, field.scale),
+    "integer": lambda _: pa.int64(),
+    "timestamp": lambda _: pa.timestamp("us", tz="UTC"),
+    "date": lambda _: pa.date32(),
+    "boolean": lambda _: pa.bool_(),
 }
-ORDERS_SCHEMA: pa.Schema = pa.schema([pa.field(name, _TYPES.get(name, pa.string())) for name in OUTPUT_COLUMNS])
+
+
+def arrow_type(field: Field) -> pa.DataType:
+    return _ARROW_TYPES[field.type](field)
+
+
+def table_schema(contract: Contract | None = None) -> pa.Schema:
+    """The table's Arrow schema: the contract's columns in order, then source_key."""
+    columns = (contract or load_contract()).columns()
+    return pa.schema([pa.field(c.name, arrow_type(c.field) if c.field is not None else pa.string()) for c in columns])
 
 
 @dataclass(frozen=True)
 class FlattenResult:
-    """``partitions`` maps each UTC date ``YYYY-MM-DD`` (sorted) to the rows of orders placed on that date."""
+    """``partitions`` maps each partition value ``YYYY-MM-DD`` (sorted) to the rows of records in it."""
 
     partitions: dict[str, pa.Table]
     orders: int
@@ -37,41 +53,39 @@ class FlattenResult:
     orders_without_products: int
 
 
-def partition_date(order_date: datetime) -> str:
-    """The UTC date of ``order_date`` as ``YYYY-MM-DD`` (naive datetimes are taken as UTC)."""
-    moment = order_date.replace(tzinfo=UTC) if order_date.tzinfo is None else order_date.astimezone(UTC)
-    return moment.date().isoformat()
+def partition_date(moment: datetime) -> str:
+    """The UTC date of ``moment`` as ``YYYY-MM-DD`` (naive datetimes are taken as UTC)."""
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return aware.date().isoformat()
 
 
-def _rows(order: Order, source_key: str) -> list[tuple[Any, ...]]:
-    customer = order.customer
-    head = (order.order_id, order.order_date, order.total_amount)
-    who = (customer.customer_id, customer.name, customer.email, customer.address)
-    return [(*head, *who, p.product_id, p.name, p.category, p.price, p.quantity, source_key) for p in order.products]
-
-
-def _table(rows: list[tuple[Any, ...]]) -> pa.Table:
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in ORDERS_SCHEMA]
-    arrays = [pa.array(list(values), type=field.type) for values, field in zip(columns, ORDERS_SCHEMA, strict=True)]
-    return pa.Table.from_arrays(arrays, schema=ORDERS_SCHEMA)
-
-
-def flatten_orders(orders: list[Order], *, source_key: str) -> FlattenResult:
-    """One row per product, in file order; orders without products give no rows but are counted."""
-    by_date: defaultdict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    without_products = 0
-    for order in orders:
-        if not order.products:
-            without_products += 1
-            continue
-        by_date[partition_date(order.order_date)].extend(_rows(order, source_key))
-    partitions = {dt: _table(by_date[dt]) for dt in sorted(by_date)}
+def flatten_records(records: Iterable[Record], *, source_key: str, contract: Contract | None = None) -> FlattenResult:
+    """One row per element of each record's rows array, in file order; records without rows give no rows but
+    are counted."""
+    schema = table_schema(contract)
+    by_partition: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+    count = without_rows = 0
+    for record in records:
+        count += 1
+        if not record.rows:
+            without_rows += 1
+        for row in record.rows:
+            by_partition[record.partition].append(record.values | row)
+    partitions = {dt: _table(rows, schema, source_key) for dt, rows in sorted(by_partition.items())}
     return FlattenResult(
         partitions=partitions,
-        orders=len(orders),
+        orders=count,
         rows=sum(table.num_rows for table in partitions.values()),
-        orders_without_products=without_products,
+        orders_without_products=without_rows,
     )
+
+
+def _table(rows: list[dict[str, Any]], schema: pa.Schema, source_key: str) -> pa.Table:
+    arrays = [
+        pa.array([source_key] * len(rows) if name == SOURCE_KEY_COLUMN else [row[name] for row in rows], type=kind)
+        for name, kind in zip(schema.names, schema.types, strict=True)
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def to_parquet_bytes(table: pa.Table) -> bytes:

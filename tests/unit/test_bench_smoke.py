@@ -47,7 +47,7 @@ def test_generated_file_is_exact_deterministic_and_valid(tmp_path: Path, fmt: st
     # AND the project's contract accepts it
     validated = read_order_file(path.read_bytes(), source_key=f"raw/bench/orders.{fmt}")
     assert len(validated) == info.orders
-    assert sum(len(order.products) for order in validated) == info.rows
+    assert sum(len(order.rows) for order in validated) == info.rows
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from orders_etl.contract import Customer, Order, Product, read_order_file
+from orders_etl.contract import read_order_file
 from orders_etl.errors import (
     MAX_PROBLEMS,
     DataError,
@@ -21,6 +21,7 @@ from orders_etl.errors import (
     Problem,
     parse_problems,
 )
+from orders_view import Customer, Order, Product, read_orders
 
 KEY = "raw/2025/orders.json"
 
@@ -113,7 +114,7 @@ def test_array_file_parses_and_converts() -> None:
     # GIVEN a JSON array file with integer ids, a date without offset, a +02:00 offset, a date-only value,
     # decimals that floats cannot hold exactly, a whole float quantity and unknown fields
     # WHEN it is read
-    orders = read_order_file(ARRAY_FILE, source_key=KEY)
+    orders = read_orders(ARRAY_FILE, source_key=KEY)
     # THEN every value is converted as the contract says
     assert orders == EXPECTED_ORDERS
     first = orders[0]
@@ -128,14 +129,14 @@ def test_json_lines_with_bom_blank_lines_and_crlf_parse_like_the_array() -> None
     text = "\r\n".join(json.dumps(order) for order in orders[:2]) + "\r\n\r\n   \n" + json.dumps(orders[2]) + "\n"
     data = b"\xef\xbb\xbf" + text.encode()
     # WHEN it is read  THEN the orders are the same (the floats went through json.dumps, which keeps 0.1 as 0.1)
-    assert read_order_file(data, source_key=KEY) == EXPECTED_ORDERS
+    assert read_orders(data, source_key=KEY) == EXPECTED_ORDERS
 
 
 def test_gzip_is_detected_by_magic_bytes_not_extension() -> None:
     # GIVEN a gzipped JSON Lines file with a BOM and a key without .gz
     data = gzip.compress(b"\xef\xbb\xbf" + lines_file(an_order(), an_order(order_id="A-2")))
     # WHEN it is read THEN both orders come out
-    assert [order.order_id for order in read_order_file(data, source_key="raw/x.json")] == ["A-1", "A-2"]
+    assert [order.order_id for order in read_orders(data, source_key="raw/x.json")] == ["A-1", "A-2"]
 
 
 def test_multi_member_gzip_is_read_whole() -> None:
@@ -158,7 +159,7 @@ def test_multi_member_gzip_is_read_whole() -> None:
 )
 def test_order_dates_are_converted_to_utc_milliseconds(text: str, expected: datetime) -> None:
     # GIVEN an order with this order_date WHEN it is read THEN the date is that UTC instant, truncated to ms
-    [order] = read_order_file(array_file(an_order(order_date=text)), source_key=KEY)
+    [order] = read_orders(array_file(an_order(order_date=text)), source_key=KEY)
     assert order.order_date == expected
     assert order.order_date.utcoffset() is not None
 
@@ -170,13 +171,13 @@ def test_money_with_at_most_two_decimals_is_accepted(amount: str, expected: str)
     # GIVEN a total_amount written as this JSON number
     data = json.dumps([an_order(total_amount="@")]).replace('"@"', amount).encode()
     # WHEN it is read THEN it is that exact decimal
-    [order] = read_order_file(data, source_key=KEY)
+    [order] = read_orders(data, source_key=KEY)
     assert order.total_amount == Decimal(expected)
 
 
 def test_largest_money_and_whitespace_before_the_array_are_accepted() -> None:
     data = b" \n\t" + json.dumps([an_order(total_amount="@")]).replace('"@"', "9999999999999999.99").encode()
-    [order] = read_order_file(data, source_key=KEY)
+    [order] = read_orders(data, source_key=KEY)
     assert order.total_amount == Decimal("9999999999999999.99")
 
 

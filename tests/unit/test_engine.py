@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from orders_etl.contract import read_order_file
 from orders_etl.engine import SMALL_FILE_REASON, EngineSettings, flatten_order_file, scan_order_file
 from orders_etl.errors import FileTooLarge, InvalidOrderFile
-from orders_etl.flatten import ORDERS_SCHEMA, flatten_orders
+from orders_etl.flatten import flatten_records, table_schema
 
 KEY = "raw/2025/orders.json"
 MAX = 64 * 1024 * 1024
@@ -129,13 +129,13 @@ def engine_rows(tmp: Path, data: bytes) -> tuple[list[dict[str, Any]], Any]:
     for dt, files in result.parquet_files.items():
         for file in files:
             table = pq.read_table(file)
-            assert table.schema.equals(ORDERS_SCHEMA), table.schema
+            assert table.schema.equals(table_schema()), table.schema
             rows += [{**row, "dt": dt} for row in table.to_pylist()]
     return sorted(rows, key=_row_key), result
 
 
 def reference_rows(data: bytes) -> list[dict[str, Any]]:
-    result = flatten_orders(read_order_file(data, source_key=KEY, max_bytes=MAX), source_key=KEY)
+    result = flatten_records(read_order_file(data, source_key=KEY, max_bytes=MAX), source_key=KEY)
     rows = [{**row, "dt": dt} for dt, table in result.partitions.items() for row in table.to_pylist()]
     return sorted(rows, key=_row_key)
 
@@ -343,7 +343,7 @@ def test_timestamps_are_utc_and_truncated_to_milliseconds(tmp_path: Path) -> Non
     assert rows[0]["dt"] == "2025-01-02"
     assert rows[0]["order_date"].isoformat() == "2025-01-02T01:30:00.999000+00:00"
     assert rows[0]["order_date"].tzinfo is not None and rows[0]["order_date"].utcoffset() == timedelta(0)
-    assert ORDERS_SCHEMA.field("order_date").type == pa.timestamp("us", tz="UTC")
+    assert table_schema().field("order_date").type == pa.timestamp("us", tz="UTC")
 
 
 def test_a_single_huge_line_is_handled(tmp_path: Path) -> None:

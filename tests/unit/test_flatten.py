@@ -9,10 +9,17 @@ from decimal import Decimal
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from orders_etl.contract import Customer, Order, Product, read_order_file
-from orders_etl.flatten import ORDERS_SCHEMA, flatten_orders, partition_date, to_parquet_bytes
+from orders_etl.flatten import FlattenResult, flatten_records, partition_date, table_schema, to_parquet_bytes
+from orders_view import Customer, Order, Product, as_record, read_orders
 
 KEY = "raw/2025/01/orders.json"
+ORDERS_SCHEMA = table_schema()
+
+
+def flatten_orders(orders: list[Order], *, source_key: str) -> FlattenResult:
+    return flatten_records([as_record(order) for order in orders], source_key=source_key)
+
+
 ANN = Customer(customer_id="C-1", name="Ann", email="ann@example.com", address="1 Main St")
 BOB = Customer(customer_id="C-2", name=None, email=None, address=None)
 
@@ -131,7 +138,7 @@ def test_partition_is_the_utc_date() -> None:
         b'[{"order_id": 1, "order_date": "2025-01-01T23:30:00-02:00", "total_amount": 1,'
         b' "customer": {"customer_id": 1}, "products": [{"product_id": 1, "price": 1, "quantity": 1}]}]'
     )
-    orders = read_order_file(data, source_key=KEY)
+    orders = read_orders(data, source_key=KEY)
     # WHEN it is flattened THEN it lands in dt=2025-01-02
     result = flatten_orders(orders, source_key=KEY)
     assert list(result.partitions) == ["2025-01-02"]

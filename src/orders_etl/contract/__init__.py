@@ -1,4 +1,4 @@
-"""The data contract of an order file: bytes in, validated :class:`Order` objects out.
+"""Reading an order file against a data contract: bytes in, validated :class:`Record` objects out.
 
 A file is UTF-8 (a leading BOM is allowed), optionally gzip-compressed (detected by its magic bytes), and holds
 either a JSON array of orders or JSON Lines (one order object per non-blank line). The first non-whitespace
@@ -24,30 +24,39 @@ from pathlib import Path
 from typing import BinaryIO
 
 from orders_etl.contract.decoding import content_chunks, text_chunks
-from orders_etl.contract.json_stream import read_orders
+from orders_etl.contract.json_stream import read_records
 from orders_etl.contract.problems import FileProblem, Problems
 from orders_etl.contract.rendering import render
-from orders_etl.contract.rules import Customer, Order, Product
+from orders_etl.contract.rules import Record, rules_for
+from orders_etl.contract.spec import Contract, load_contract
 from orders_etl.errors import FileTooLarge, InvalidOrderFile
 
-__all__ = ["Customer", "Order", "Product", "iter_order_file", "read_order_file", "render"]
+__all__ = ["Contract", "Record", "iter_order_file", "load_contract", "read_order_file", "render"]
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 READ_SIZE = 256 * 1024
 """Bytes read (and at most gunzipped) at a time; memory is a few times this plus the largest single order."""
 
 
-def read_order_file(data: bytes, *, source_key: str, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Order]:
-    """The orders of one file, validated and converted; raises InvalidOrderFile or FileTooLarge."""
+def read_order_file(
+    data: bytes, *, source_key: str, max_bytes: int = DEFAULT_MAX_BYTES, contract: Contract | None = None
+) -> list[Record]:
+    """The records of one file, validated against the contract (the shipped one by default) and converted;
+    raises InvalidOrderFile or FileTooLarge."""
     if len(data) > max_bytes:
         raise FileTooLarge(source_key, len(data), max_bytes)
-    return list(_stream_orders(io.BytesIO(data), source_key, max_bytes, READ_SIZE))
+    return list(_stream_records(io.BytesIO(data), source_key, max_bytes, READ_SIZE, contract or load_contract()))
 
 
 def iter_order_file(
-    path: Path, *, source_key: str, max_bytes: int = DEFAULT_MAX_BYTES, read_size: int = READ_SIZE
-) -> Iterator[Order]:
-    """The orders of a local file, validated and converted one at a time, in bounded memory.
+    path: Path,
+    *,
+    source_key: str,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    read_size: int = READ_SIZE,
+    contract: Contract | None = None,
+) -> Iterator[Record]:
+    """The records of a local file, validated and converted one at a time, in bounded memory.
 
     The file is read ``read_size`` bytes at a time (gunzipped and decoded on the way), so memory stays about
     the largest single order plus the buffers plus the order_ids seen, whatever the file size. Orders are
@@ -59,10 +68,12 @@ def iter_order_file(
     if size > max_bytes:
         raise FileTooLarge(source_key, size, max_bytes)
     with path.open("rb") as stream:
-        yield from _stream_orders(stream, source_key, max_bytes, read_size)
+        yield from _stream_records(stream, source_key, max_bytes, read_size, contract or load_contract())
 
 
-def _stream_orders(stream: BinaryIO, source_key: str, max_bytes: int, read_size: int) -> Iterator[Order]:
+def _stream_records(
+    stream: BinaryIO, source_key: str, max_bytes: int, read_size: int, contract: Contract
+) -> Iterator[Record]:
     """The core of both readers. Problems with the bytes (gzip, UTF-8) and JSON problems that stop the parse are
     the only problem of the file, as when the whole file was decompressed, decoded and parsed before validating:
     the bytes are always read to the end, so a gzip problem wins over a UTF-8 one, which wins over JSON."""
@@ -70,7 +81,7 @@ def _stream_orders(stream: BinaryIO, source_key: str, max_bytes: int, read_size:
     text = text_chunks(content_chunks(stream, source_key, max_bytes, read_size))
     try:
         try:
-            yield from read_orders(text, problems, read_size)
+            yield from read_records(text, problems, read_size, rules_for(contract))
         except FileProblem as exc:  # the JSON cannot be parsed on: the rest is only decoded, for bytes problems
             problems.only(exc.problem)
         for _ in text:

@@ -16,7 +16,7 @@ from typing import Any
 
 from orders_etl.contract.problems import FileProblem, Problems, file_problem
 from orders_etl.contract.rendering import VALUE_WIDTH, BadNumber, render
-from orders_etl.contract.rules import EXPECT_FINITE, Order, validate_order
+from orders_etl.contract.rules import EXPECT_FINITE, Record, RecordRules
 from orders_etl.errors import MISSING
 
 _JSON_WS = " \t\r\n"
@@ -28,7 +28,7 @@ _SNIPPET_BEFORE, _SNIPPET_AFTER = 10, 20  # characters shown around a syntax err
 _MARGIN = 64
 
 
-def read_orders(chunks: Iterator[str], problems: Problems, read_size: int) -> Iterator[Order]:
+def read_records(chunks: Iterator[str], problems: Problems, read_size: int, rules: RecordRules) -> Iterator[Record]:
     """The first non-whitespace character decides the layout; of the text before it, only what positions need is
     kept (its length, its line breaks, its last characters), so leading whitespace costs no memory."""
     start = newlines = dropped = 0
@@ -52,13 +52,13 @@ def read_orders(chunks: Iterator[str], problems: Problems, read_size: int) -> It
             rest = chunk[found.start() :]
             break
     else:
-        problems.add("$", "", '""', "a non-empty file with at least one order")
+        problems.add("$", "", '""', f"a non-empty file with at least one {rules.contract.record}")
         return
     if rest[0] == "[":
         window = Window(chunks, rest, start, newlines, last_newline, before, read_size)
-        yield from read_array(window, problems)
+        yield from read_array(window, problems, rules)
     elif rest[0] == "{":
-        yield from read_lines(split_lines(chain([lead + rest], chunks)), problems, newlines + 1, dropped)
+        yield from read_lines(split_lines(chain([lead + rest], chunks)), problems, rules, newlines + 1, dropped)
     else:
         body = [rest]
         size = len(rest)
@@ -66,7 +66,10 @@ def read_orders(chunks: Iterator[str], problems: Problems, read_size: int) -> It
             body.append(more)
             size += len(more)
         shown = render("".join(body)[:VALUE_WIDTH])
-        problems.add("$", "", shown, "a JSON array of orders or JSON Lines (one order per line)")
+        contract = rules.contract
+        problems.add(
+            "$", "", shown, f"a JSON array of {contract.records} or JSON Lines (one {contract.record} per line)"
+        )
 
 
 class Parser:
@@ -261,19 +264,19 @@ def _trailing_comma_message() -> str | None:
 _TRAILING_COMMA = _trailing_comma_message()
 
 
-def read_array(window: Window, problems: Problems) -> Iterator[Order]:
+def read_array(window: Window, problems: Problems, rules: RecordRules) -> Iterator[Record]:
     parser = Parser()
     seen: dict[str, str] = {}
     late = Problems()  # bad numbers outside the validated fields: reported at "$" after every order's problems
     count = 0
     for index, item in enumerate(window.items(parser)):
-        order = validate_order(item, f"$[{index}]", seen, problems)
-        if order is not None:
-            yield order
+        record = rules.check(item, f"$[{index}]", seen, problems)
+        if record is not None:
+            yield record
         parser.report_unreported("$", late)
         count = index + 1
     if not count:
-        problems.add("$", "", "[]", "at least one order")
+        problems.add("$", "", "[]", f"at least one {rules.contract.record}")
     problems.extend(late)
 
 
@@ -291,7 +294,9 @@ def split_lines(chunks: Iterable[str]) -> Iterator[str]:
     yield "".join(parts)
 
 
-def read_lines(lines: Iterable[str], problems: Problems, first: int = 1, dropped: int = 0) -> Iterator[Order]:
+def read_lines(
+    lines: Iterable[str], problems: Problems, rules: RecordRules, first: int = 1, dropped: int = 0
+) -> Iterator[Record]:
     """JSON Lines, numbered from ``first``; the first line had ``dropped`` leading spaces cut off (columns)."""
     parser = Parser()
     seen: dict[str, str] = {}
@@ -308,9 +313,9 @@ def read_lines(lines: Iterable[str], problems: Problems, first: int = 1, dropped
         except (ValueError, RecursionError) as exc:
             problems.add(f"line {number}", "", MISSING, f"a JSON object that Python can read ({reason(exc)})")
             continue
-        order = validate_order(item, f"line {number} $", seen, problems)
-        if order is not None:
-            yield order
+        record = rules.check(item, f"line {number} $", seen, problems)
+        if record is not None:
+            yield record
         parser.report_unreported(f"line {number}", problems)
 
 

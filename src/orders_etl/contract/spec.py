@@ -89,7 +89,7 @@ class Column:
     field: Field | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: load_contract gives one object per file
 class Contract:
     name: str
     version: int
@@ -100,7 +100,7 @@ class Contract:
     rows: Field  # the array whose elements become rows
     partition_column: str  # the partition (a folder per value: dt=2025-09-01), not a column of the files
     partition_source: Field  # the record's timestamp or date whose UTC date is the partition
-    source: Path = field(compare=False, default=Path())
+    source: Path = Path()
 
     def record_values(self) -> list[Field]:
         """The record's value fields (outside the rows array), depth first."""
