@@ -52,7 +52,7 @@ def expected(field: Field) -> str:
     words = _BASE_WORDS[field.type](field)
     if field.required:
         return words
-    return f"{words} or null" if " or " not in words else f"{words}, or null"
+    return f"{words} or null" if words.count(" ") == 1 else f"{words}, or null"  # "a string or null"
 
 
 def expected_at_most(field: Field) -> str:
