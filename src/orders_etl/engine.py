@@ -331,9 +331,11 @@ def _copy_partitioned(connection: Any, query: str, output_dir: Path, contract: C
     if output_dir.exists() and any(output_dir.iterdir()):
         raise ValueError(f"{output_dir} is not empty: the Parquet files go into a new or empty folder")
     partition = contract.partition_column
+    metadata = ", ".join(f"{key}: {literal(value)}" for key, value in contract.parquet_metadata().items())
     connection.execute(
         f"COPY ({query}) TO {literal(str(output_dir))} (FORMAT parquet, PARTITION_BY ({partition}), "
-        "COMPRESSION snappy, FILENAME_PATTERN 'part-{i}', ROW_GROUP_SIZE 122880, OVERWRITE_OR_IGNORE)"
+        f"COMPRESSION snappy, FILENAME_PATTERN 'part-{{i}}', ROW_GROUP_SIZE 122880, KV_METADATA {{{metadata}}}, "
+        "OVERWRITE_OR_IGNORE)"
     )
     folders = sorted(output_dir.glob(f"{partition}=*"))
     return {folder.name.removeprefix(f"{partition}="): sorted(folder.glob("*.parquet")) for folder in folders}

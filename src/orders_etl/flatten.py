@@ -38,9 +38,11 @@ def arrow_type(field: Field) -> pa.DataType:
 
 
 def table_schema(contract: Contract | None = None) -> pa.Schema:
-    """The table's Arrow schema: the contract's columns in order, then source_key."""
-    columns = (contract or load_contract()).columns()
-    return pa.schema([pa.field(c.name, arrow_type(c.field) if c.field is not None else pa.string()) for c in columns])
+    """The table's Arrow schema: the contract's columns in order, then source_key; the contract's name and version
+    as its metadata (written into each Parquet file's key-value metadata)."""
+    contract = contract or load_contract()
+    fields = [pa.field(c.name, arrow_type(c.field) if c.field else pa.string()) for c in contract.columns()]
+    return pa.schema(fields, metadata=contract.parquet_metadata())
 
 
 @dataclass(frozen=True)

@@ -216,6 +216,9 @@ def test_small_files_are_checked_by_the_reference_and_written_by_duckdb(tmp_path
     assert result.summary.rows_by_date == fast.summary.rows_by_date == {"2025-11-03": 3, "2025-11-04": 1}
     for dt, files in result.parquet_files.items():
         assert [f.read_bytes() for f in files] == [f.read_bytes() for f in fast.parquet_files[dt]]
+        # AND each file names the contract it was written under, so a backfill can find older versions' files
+        metadata = pq.read_metadata(files[0]).metadata
+        assert (metadata[b"contract"], metadata[b"contract_version"]) == (b"orders", b"1")
 
 
 def test_a_kept_connection_holds_nothing_of_the_previous_file(tmp_path: Path) -> None:

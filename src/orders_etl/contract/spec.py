@@ -118,6 +118,11 @@ class Contract:
     def column_names(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns())
 
+    def parquet_metadata(self) -> dict[str, str]:
+        """The key-value metadata of every Parquet file written under this contract: a backfill can find the files
+        an older version wrote."""
+        return {"contract": self.name, "contract_version": str(self.version)}
+
 
 @cache
 def load_contract(name_or_path: str = DEFAULT_CONTRACT) -> Contract:
