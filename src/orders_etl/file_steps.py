@@ -22,6 +22,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from orders_etl.contract import load_contract
 from orders_etl.engine import FileSummary, FlattenedFile, flatten_order_file, scan_order_file
 from orders_etl.errors import NotAnOrderFile, NothingToProcess
 from orders_etl.output_keys import is_folder_marker, is_order_file, order_file_suffixes, validated_summary_key
@@ -137,7 +138,12 @@ def _flatten(settings: PipelineSettings, key: str, local: Path, scratch: Path) -
 
 
 def _engine_arguments(settings: PipelineSettings, key: str) -> dict[str, Any]:
-    return {"source_key": key, "max_bytes": settings.max_file_bytes, "settings": settings.engine()}
+    return {
+        "source_key": key,
+        "max_bytes": settings.max_file_bytes,
+        "settings": settings.engine(),
+        "contract": load_contract(settings.contract),
+    }
 
 
 def _stage(s3: Any, settings: PipelineSettings, key: str, version: SourceVersion, flattened: FlattenedFile) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from orders_etl.contract.spec import DEFAULT_CONTRACT
 from orders_etl.engine import EngineSettings
 
 
@@ -22,6 +23,7 @@ class PipelineSettings:
     engine_memory_limit: str
     report_prefix: str = "reports/"
     glue_database: str = "orders_etl"
+    contract: str = DEFAULT_CONTRACT  # a contract file of src/orders_etl/contracts/, by name
 
     @classmethod
     def from_env(cls) -> PipelineSettings:
@@ -40,6 +42,7 @@ class PipelineSettings:
             engine_memory_limit=env.get("ENGINE_MEMORY_LIMIT", "256MB"),
             report_prefix=env.get("REPORT_PREFIX", "reports/"),
             glue_database=env.get("GLUE_DATABASE_NAME", "orders_etl"),
+            contract=env.get("CONTRACT", DEFAULT_CONTRACT),
         )
 
     def engine(self) -> EngineSettings:
