@@ -1,6 +1,6 @@
 """The ceiling: DuckDB's raw typed pass over an order file, with no checks (what the project's speed aims at).
 
-One statement: ``read_json`` with the engine's own explicit columns (``orders_etl.engine_sql.READ_COLUMNS``),
+One statement: ``read_json`` with the engine's own explicit columns (``orders_etl.engine_sql.read_columns``),
 plain casts (no validation, no fallback), ``unnest`` of the products, and ``COPY … (FORMAT parquet, PARTITION_BY (dt),
 COMPRESSION snappy)``, on a connection configured as the engine's (its DuckDB settings for the default
 ``EngineSettings``, and ``TimeZone = 'UTC'``). What the project adds on top (every contract check, the
@@ -59,13 +59,14 @@ def run_ceiling(
     """Write ``output_dir/dt=YYYY-MM-DD/*.parquet`` in one unchecked DuckDB pass; returns the rows written.
 
     On `connection` when given (kept open, as a warm Lambda keeps the engine's), else on a new one."""
-    from orders_etl.engine_sql import READ_COLUMNS
+    from orders_etl.contract.spec import load_contract
+    from orders_etl.engine_sql import read_columns
 
     own = connection is None
     connection = connect(workdir) if own else connection
     try:
         fmt = _json_format(input_path)
-        source = f"read_json({_sql_text(str(input_path))}, format = '{fmt}', columns = {READ_COLUMNS})"
+        source = f"read_json({_sql_text(str(input_path))}, format = '{fmt}', columns = {read_columns(load_contract())})"
         (rows,) = connection.execute(
             f"""
             COPY (
