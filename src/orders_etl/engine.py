@@ -14,8 +14,8 @@ list with positions, decides instead:
   - a check fails (the file is invalid: the reference reports every problem);
   - a value is outside what a double represents exactly (money >= 1e13, integers beyond 64 bits, more than
     six fraction digits of seconds, years at the calendar's ends), or the bytes hold a token DuckDB reads
-    differently (NaN/Infinity, which DuckDB accepts even in unknown fields; a digit run of 16 or more, which
-    can collapse to a 2-decimal double). DuckDB itself rejects lone surrogates and duplicate keys.
+    differently (NaN/Infinity, which DuckDB accepts even in unknown fields; 16 or more digits in a row, a
+    decimal point among them or not, which can collapse to a 2-decimal double). DuckDB itself rejects lone surrogates and duplicate keys.
 Valid files are the fast path; the reference path costs time, never correctness. Either way DuckDB writes the
 Parquet, so both paths give the same bytes for the same rows.
 """
@@ -46,9 +46,13 @@ _BOM = b"\xef\xbb\xbf"
 _CHUNK = 8 * 1024 * 1024
 # Byte patterns DuckDB would read differently from the reference (see the module docstring).
 _UNCERTAIN_TOKENS = (b"NaN", b"Infinity")
-_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x78 for b in range(256))
-_DIGIT_RUN = b"0" * 16  # more significant digits than a double holds
-_OVERLAP = 15
+# Digits and the decimal point as "0": a run of 17 is a number of 16 or more significant digits, more than a
+# double holds, whether or not a point splits them (1234567.00000000001 is the double 1234567.0, a valid amount).
+# A JSON integer is read exactly (BIGINT, UBIGINT; beyond 20 digits the run is long); a 16-digit mantissa with an
+# exponent lands beyond the exact range or with too many decimals either way.
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 or b == 0x2E else 0x78 for b in range(256))
+_DIGIT_RUN = b"0" * 17
+_OVERLAP = len(_DIGIT_RUN) - 1
 
 
 @dataclass(frozen=True)

@@ -272,6 +272,8 @@ INVALID = {
     "negative money": order_file(total_amount="-1"),
     "money beyond DECIMAL(18,2)": order_file(total_amount="10000000000000000"),
     "digits a double cannot hold": order_file(total_amount="0.1000000000000000001"),
+    # 18 significant digits, never 16 in a row: as a double it is 1234567.0, a valid amount
+    "digits a double collapses across the point": order_file(total_amount="1234567.00000000001"),
     "NaN in an unknown field": order_file(extra="NaN"),
     'duplicate order_id 1 and "1"': order_file()[:-1] + b", " + order_file(order_id='"1"')[1:],
     "customer not an object": order_file(customer='"x"'),
