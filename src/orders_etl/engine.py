@@ -15,7 +15,8 @@ list with positions, decides instead:
   - a value is outside what a double represents exactly (money >= 1e13, integers beyond 64 bits, more than
     six fraction digits of seconds, years at the calendar's ends), or the bytes hold a token DuckDB reads
     differently (NaN/Infinity, which DuckDB accepts even in unknown fields; 16 or more digits in a row, a
-    decimal point among them or not, which can collapse to a 2-decimal double). DuckDB itself rejects lone surrogates and duplicate keys.
+    decimal point among them or not, which can collapse to a 2-decimal double). DuckDB itself rejects lone
+    surrogates and duplicate keys.
 Valid files are the fast path; the reference path costs time, never correctness. Either way DuckDB writes the
 Parquet, so both paths give the same bytes for the same rows.
 """
@@ -37,7 +38,15 @@ from typing import Any
 
 from orders_etl.contract import Record, iter_order_file
 from orders_etl.contract.spec import Contract, load_contract
-from orders_etl.engine_sql import literal, output_query, read_json, reference_rows_query, rows_query, verdicts_query
+from orders_etl.engine_sql import (
+    literal,
+    output_query,
+    quoted,
+    read_json,
+    reference_rows_query,
+    rows_query,
+    verdicts_query,
+)
 from orders_etl.errors import FileTooLarge
 
 logger = logging.getLogger(__name__)
@@ -337,7 +346,7 @@ def _copy_partitioned(connection: Any, query: str, output_dir: Path, contract: C
     partition = contract.partition_column
     metadata = ", ".join(f"{key}: {literal(value)}" for key, value in contract.parquet_metadata().items())
     connection.execute(
-        f"COPY ({query}) TO {literal(str(output_dir))} (FORMAT parquet, PARTITION_BY ({partition}), "
+        f"COPY ({query}) TO {literal(str(output_dir))} (FORMAT parquet, PARTITION_BY ({quoted(partition)}), "
         f"COMPRESSION snappy, FILENAME_PATTERN 'part-{{i}}', ROW_GROUP_SIZE 122880, KV_METADATA {{{metadata}}}, "
         "OVERWRITE_OR_IGNORE)"
     )

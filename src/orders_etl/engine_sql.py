@@ -53,7 +53,7 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _quoted(name: str) -> str:
+def quoted(name: str) -> str:
     """A SQL identifier for any name."""
     return '"' + name.replace('"', '""') + '"'
 
@@ -70,7 +70,7 @@ def read_columns(contract: Contract) -> str:
 def _read_type(field: Field) -> str:
     if field.is_value:
         return "JSON"
-    struct = "STRUCT(" + ", ".join(f"{_quoted(child.key)} {_read_type(child)}" for child in field.fields) + ")"
+    struct = "STRUCT(" + ", ".join(f"{quoted(child.key)} {_read_type(child)}" for child in field.fields) + ")"
     return f"{struct}[]" if field.type == ARRAY else struct
 
 
@@ -108,7 +108,7 @@ _PARTS_OF_TYPE = {
 
 
 def _part(value: Field, part: str) -> str:
-    return _quoted(f"{value.column}:{part}")
+    return quoted(f"{value.column}:{part}")
 
 
 def _parts(value: Field, json: str) -> list[str]:
@@ -241,12 +241,12 @@ class _Scope:
 
     def json(self, field: Field) -> str:
         keys = list(field.path)
-        start = self.element or _quoted(keys.pop(0))
+        start = self.element or quoted(keys.pop(0))
         return start + "".join(f"[{literal(key)}]" for key in keys)
 
     def missing(self, field: Field) -> str:
         """The column telling that an object is absent or null (keys hold no spaces: the name is unambiguous)."""
-        return _quoted(f"#{self.name} {'.'.join(field.path)} missing")
+        return quoted(f"#{self.name} {'.'.join(field.path)} missing")
 
     def parts(self, fields: tuple[Field, ...]) -> list[str]:
         """The parts of every value, and whether every object is missing, under `fields` (not in the rows array:
@@ -280,7 +280,7 @@ _ROW = _Scope("row", _ELEMENT)
 
 
 def _typed_columns(values: list[Field]) -> str:
-    return ", ".join(f"{_typed(value)} AS {_quoted(value.column)}" for value in values)
+    return ", ".join(f"{_typed(value)} AS {quoted(value.column)}" for value in values)
 
 
 def rows_query(source: str, contract: Contract) -> str:
@@ -290,9 +290,9 @@ def rows_query(source: str, contract: Contract) -> str:
     A record without rows keeps one row (position 1, rows 0) so that it is checked and counted. Rows keep the
     file's order (preserve_insertion_order). Each JSON value is taken apart once (its type, its text, its number,
     ...), in the projection below the rules, which the rules and the typed columns share."""
-    rows = _quoted(contract.rows.key)
+    rows = quoted(contract.rows.key)
     record_values, row_values = contract.record_values(), contract.row_values()
-    record_columns = ", ".join(_quoted(value.column) for value in record_values)
+    record_columns = ", ".join(quoted(value.column) for value in record_values)
     return f"""
         SELECT {_RECORD_VALID}, {record_columns}, {_PARTITION}, {_ROW_COUNT}, {_POSITION},
             {_ROW_COUNT} = 0 OR ({" AND ".join([f"{_ELEMENT} IS NOT NULL", *_ROW.checks(contract.rows.fields)])})
@@ -302,7 +302,7 @@ def rows_query(source: str, contract: Contract) -> str:
             SELECT *, {", ".join(_ROW.parts(contract.rows.fields))}
             FROM (
                 SELECT * EXCLUDE ({_ELEMENTS}),
-                    {_partition_of(_quoted(contract.partition_source.column))} AS {_PARTITION},
+                    {_partition_of(quoted(contract.partition_source.column))} AS {_PARTITION},
                     generate_subscripts({_ELEMENTS}, 1) AS {_POSITION}, unnest({_ELEMENTS}) AS {_ELEMENT}
                 FROM (
                     SELECT *, ({" AND ".join(_RECORD.checks(contract.fields))}) AS {_RECORD_VALID},
@@ -344,7 +344,7 @@ def verdicts_query(rows: str, contract: Contract) -> str:
     counts = ", ".join(f"count(*) FILTER (WHERE {rows_counted}) AS {name}" for name, rows_counted in _COUNTS)
     unique = [value for value in contract.record_values() if value.unique]
     if unique:
-        key = _quoted(unique[0].column)
+        key = quoted(unique[0].column)
         by_partition = f"""
             SELECT {_PARTITION}, {", ".join(f"sum({name}) AS {name}" for name, _ in _COUNTS)},
                    sum({_RECORDS}) - count(*) AS {_REPEATED}
@@ -371,10 +371,10 @@ def verdicts_query(rows: str, contract: Contract) -> str:
 def output_query(rows: str, source_key: str, contract: Contract) -> str:
     """The rows of a valid file with the table's columns and the partition (records without rows give none)."""
     columns = ", ".join(
-        _quoted(column.name) if column.field is not None else f"{literal(source_key)} AS {_quoted(column.name)}"
+        quoted(column.name) if column.field is not None else f"{literal(source_key)} AS {quoted(column.name)}"
         for column in contract.columns()
     )
-    partition = f"{_PARTITION} AS {_quoted(contract.partition_column)}"
+    partition = f"{_PARTITION} AS {quoted(contract.partition_column)}"
     return f"SELECT {columns}, {partition} FROM ({rows}) WHERE {_ROW_COUNT} > 0"
 
 
@@ -384,14 +384,14 @@ def reference_rows_query(rows_path: Path, source_key: str, contract: Contract) -
     values = [column.field for column in contract.columns() if column.field is not None]
     as_text = "{" + ", ".join(f"{literal(value.column)}: 'VARCHAR'" for value in values) + "}"
     columns = ", ".join(
-        f"CAST({_quoted(column.name)} AS {_column_type(column.field)}) AS {_quoted(column.name)}"
+        f"CAST({quoted(column.name)} AS {_column_type(column.field)}) AS {quoted(column.name)}"
         if column.field is not None
-        else f"{literal(source_key)} AS {_quoted(column.name)}"
+        else f"{literal(source_key)} AS {quoted(column.name)}"
         for column in contract.columns()
     )
-    partition_source = _quoted(contract.partition_source.column)
+    partition_source = quoted(contract.partition_source.column)
     return f"""
-        SELECT *, {_partition_of(partition_source)} AS {_quoted(contract.partition_column)}
+        SELECT *, {_partition_of(partition_source)} AS {quoted(contract.partition_column)}
         FROM (
             SELECT {columns}
             FROM read_json({literal(str(rows_path))}, format = 'newline_delimited', records = true,

@@ -138,3 +138,11 @@ def test_an_unknown_contract_name_lists_the_shipped_ones(tmp_path: Path) -> None
     broken.write_text("name: [unclosed\n")
     with pytest.raises(ContractError, match=r"broken.yaml: not valid YAML"):
         load_contract(str(broken))
+
+
+def test_keys_that_differ_only_in_case_are_refused() -> None:
+    # DuckDB reads objects as STRUCTs whose field names ignore case: the two could not be told apart
+    document = orders_document()
+    document["fields"]["customer"]["fields"]["Name"] = {"type": "text", "required": False, "column": "name2"}
+    with pytest.raises(ContractError, match=r"fields\.customer\.fields\.Name: differs from 'name' only in case"):
+        parse_contract(document, Path("mine.yaml"))

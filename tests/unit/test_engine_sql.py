@@ -495,7 +495,7 @@ record: entry
 records: entries
 rows: products
 partition:
-  column: day
+  column: order  # an SQL keyword: quoted in PARTITION_BY
   from: "o'clock"
 fields:
   position:
@@ -573,7 +573,7 @@ def test_a_contract_naming_columns_like_the_sql_s_own_works(tmp_path: Path) -> N
     ]
     assert (result.summary.orders, result.summary.orders_without_products) == (2, 1)
     [file] = result.parquet_files["2025-01-01"]
-    assert file.parent.name == "day=2025-01-01"
+    assert file.parent.name == "order=2025-01-01"
     assert pq.read_schema(file).names == [
         *("position", "dt", "order_valid", "product_valid", "p", "order_date_parsed"),
         *("items", "group", "source_key"),

@@ -176,6 +176,11 @@ def _fields(where: _Where, document: Any, path: tuple[str, ...], at: str) -> tup
     mapping = where.mapping(document, at)
     if not mapping:
         where.fail(at, "lists no fields")
+    # DuckDB's struct fields, like SQL names, ignore case: `id` and `ID` side by side could not be read apart.
+    folded: dict[str, str] = {}
+    for key in map(str, mapping):
+        if folded.setdefault(key.lower(), key) != key:
+            where.fail(f"{at}.{key}", f"differs from {folded[key.lower()]!r} only in case; rename one")
     return tuple(_field(where, str(key), spec, path, f"{at}.{key}") for key, spec in mapping.items())
 
 
