@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from orders_etl.contract.spec import ARRAY, BIGINT_MIN, OBJECT, Contract, Field
+from orders_etl.contract.rules import WHITESPACE
+from orders_etl.contract.spec import ARRAY, OBJECT, Contract, Field
 
-# Python's str.isspace() set, so that "whitespace-only" means the same in SQL as in the reference.
-_SPACE_CLASS = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace())
+# The reference's whitespace, so that "whitespace-only" means the same in SQL.
+_SPACE_CLASS = "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE)
 _DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _TIMESTAMP_PATTERN = (
     _DATE_PATTERN
@@ -162,11 +163,9 @@ def _text_rule(value: Field) -> str:
 
 def _money_rule(value: Field) -> str:
     """A number with at most `scale` decimals within the bounds, and small enough for a double to be exact."""
-    assert value.maximum is not None  # the contract gives money a maximum (the column's largest by default)
     number = _part(value, "number")
     exact = Decimal(10) ** (_DOUBLE_DIGITS - value.scale)
-    minimum = value.minimum if value.minimum is not None else -value.maximum  # as the reference
-    bounds = _double_bounds(number, minimum, value.maximum, exact)
+    bounds = _double_bounds(number, *value.accepted_range(), exact)
     return (
         f"{_part(value, 'type')} IN ('UBIGINT', 'BIGINT', 'DOUBLE') AND {bounds} "
         f"AND round({number}, {value.scale}) = {number}"
@@ -176,13 +175,12 @@ def _money_rule(value: Field) -> str:
 def _integer_rule(value: Field) -> str:
     """A whole number within the bounds: exactly (HUGEINT) when JSON wrote an integer; as a double (5.0, 1e2) only
     where the double is exact."""
-    assert value.maximum is not None  # the contract gives an integer a maximum (BIGINT's largest by default)
     kind, number = _part(value, "type"), _part(value, "number")
-    minimum = value.minimum if value.minimum is not None else Decimal(BIGINT_MIN)
-    bounds = _double_bounds(number, minimum, value.maximum, _DOUBLE_WHOLE_LIMIT)
+    minimum, maximum = value.accepted_range()
+    bounds = _double_bounds(number, minimum, maximum, _DOUBLE_WHOLE_LIMIT)
     return (
         f"({kind} IN ('UBIGINT', 'BIGINT') AND TRY_CAST({_part(value, 'json')} AS HUGEINT) "
-        f"BETWEEN {_number(minimum)} AND {_number(value.maximum)}) "
+        f"BETWEEN {_number(minimum)} AND {_number(maximum)}) "
         f"OR ({kind} = 'DOUBLE' AND {bounds} AND {number} = floor({number}))"
     )
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from embedded_aws import DEFAULT_LAMBDA_CONCURRENCY
 from orders_etl_cli.arguments import COUNT, NAME_VALUE, NOT_NEGATIVE, PORT, POSITIVE
 from orders_etl_cli.backfill_command import add_backfill_parser, run_backfill
+from orders_etl_cli.contract_command import add_contract_parser, run_contract
 from orders_etl_cli.execution_commands import add_executions_parser, run_executions
 from orders_etl_cli.failures import run_reporting_failures
 from orders_etl_cli.quarantine_commands import add_quarantine_parser, run_quarantine
@@ -90,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     add_executions_parser(commands, _add_stack_arguments)
     add_quarantine_parser(commands, _add_stack_arguments)
     add_backfill_parser(commands, _add_stack_arguments)
+    add_contract_parser(commands)
 
     commands.add_parser("demo", help="run the pipeline on the embedded AWS with the files in events/orders/")
 
@@ -153,6 +155,8 @@ def _run(args: argparse.Namespace) -> int:
         return run_quarantine(args)
     if args.command == "backfill":
         return run_backfill(args)
+    if args.command == "contract":
+        return run_contract(args)
     if args.command == "flatten":
         from orders_etl_cli.flatten_command import flatten_local
 

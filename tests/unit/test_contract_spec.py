@@ -110,6 +110,10 @@ def orders_document() -> dict[str, Any]:
             "fields.source_key: 'source_key' is the pipeline's own column",
         ),
         (lambda d: d["fields"]["customer"].update(fields={}), "fields.customer.fields: lists no fields"),
+        (
+            lambda d: d["fields"]["products"].update(required=False),
+            "fields.products.required: the rows array is required (an empty one gives no rows)",
+        ),
     ],
 )
 def test_a_contract_the_engine_could_not_check_exactly_is_refused_with_where_and_what(
@@ -132,7 +136,7 @@ def test_a_contract_with_two_unique_fields_is_refused() -> None:
 
 
 def test_an_unknown_contract_name_lists_the_shipped_ones(tmp_path: Path) -> None:
-    with pytest.raises(ContractError, match=r"no such contract file \(shipped contracts: orders\)"):
+    with pytest.raises(ContractError, match=r"no such contract file \(shipped contracts: marketplace_orders, orders\)"):
         load_contract("order")
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: [unclosed\n")

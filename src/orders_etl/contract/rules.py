@@ -17,19 +17,20 @@ from typing import Any
 
 from orders_etl.contract.problems import Problems
 from orders_etl.contract.rendering import BadNumber, render
-from orders_etl.contract.spec import ARRAY, BIGINT_MIN, Contract, Field
+from orders_etl.contract.spec import ARRAY, Contract, Field
 from orders_etl.errors import MISSING
 
 EXPECT_FINITE = "a finite JSON number (NaN and Infinity are not JSON)"
 EXPECT_OBJECT = "an object"
 EXPECT_ROWS = "an array of objects"
 
-_DATE_TIME = re.compile(
+# The forms a timestamp and a date may take (the engine's SQL and the JSON Schema export say the same).
+DATE_TIME_PATTERN = re.compile(
     r"(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})"
     r"(?:[T ](?P<h>[0-9]{2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2})(?:\.(?P<frac>[0-9]+))?)?"
     r"(?P<tz>Z|[+-][0-9]{2}:[0-9]{2})?)?"
 )
-_DATE = re.compile(r"(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})")
+DATE_PATTERN = re.compile(r"(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +209,11 @@ def _shown(value: object) -> str:
     return MISSING if value is _ABSENT else render(value)
 
 
+# What str.strip() removes (str.isspace): an identifier of only these is blank. None lies past U+3000 (the JSON
+# Schema export's test checks all of Unicode); the engine's SQL and the export build their classes from this.
+WHITESPACE = "".join(character for character in map(chr, range(0x3001)) if character.isspace())
+
+
 def _valid_text(value: str) -> bool:
     """False for strings with lone surrogates (legal as JSON escapes, but not encodable as UTF-8)."""
     if value.isascii():
@@ -276,8 +282,7 @@ def _number(value: Any, key: str, position: str, problems: Problems, words: str)
 def _money_rule(field: Field) -> ValueRule:
     key, required, words, above = field.key, field.required, expected(field), expected_at_most(field)
     step = Decimal(1).scaleb(-field.scale)
-    maximum = field.maximum
-    minimum = field.minimum if field.minimum is not None else -maximum  # type: ignore[operator]
+    minimum, maximum = field.accepted_range()
     below = words if field.minimum is not None else f"a number >= {minimum}"
 
     def money(obj: dict[str, Any], position: str, problems: Problems) -> Decimal | None:
@@ -287,7 +292,7 @@ def _money_rule(field: Field) -> ValueRule:
         number = _number(value, key, position, problems, words)
         if number is None:
             return None
-        wrong = below if number < minimum else above if number > maximum else None  # type: ignore[operator]
+        wrong = below if number < minimum else above if number > maximum else None
         if wrong is None and number.quantize(step) != number:
             wrong = words
         if wrong is not None:
@@ -300,8 +305,7 @@ def _money_rule(field: Field) -> ValueRule:
 
 def _integer_rule(field: Field) -> ValueRule:
     key, required, words, above = field.key, field.required, expected(field), expected_at_most(field)
-    maximum = field.maximum
-    minimum = field.minimum if field.minimum is not None else Decimal(BIGINT_MIN)
+    minimum, maximum = field.accepted_range()
     below = words if field.minimum is not None else f"a whole number >= {minimum}"
 
     def integer(obj: dict[str, Any], position: str, problems: Problems) -> int | None:
@@ -311,7 +315,7 @@ def _integer_rule(field: Field) -> ValueRule:
         number = _number(value, key, position, problems, words)
         if number is None:
             return None
-        if number > maximum:  # type: ignore[operator]
+        if number > maximum:
             problems.add(f"{position}.{key}", key, render(value), above)
             return None
         if number != number.to_integral_value():
@@ -354,8 +358,8 @@ _VALUE_RULES: dict[str, Callable[[Field], ValueRule]] = {
     "text": _simple_rule(_as_text),
     "money": _money_rule,
     "integer": _integer_rule,
-    "timestamp": _calendar_rule(_DATE_TIME, lambda match: _to_utc(match)),
-    "date": _calendar_rule(_DATE, lambda match: date(int(match["y"]), int(match["mo"]), int(match["d"]))),
+    "timestamp": _calendar_rule(DATE_TIME_PATTERN, lambda match: _to_utc(match)),
+    "date": _calendar_rule(DATE_PATTERN, lambda match: date(int(match["y"]), int(match["mo"]), int(match["d"]))),
     "boolean": _simple_rule(_as_boolean),
 }
 

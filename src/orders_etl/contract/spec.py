@@ -74,6 +74,26 @@ class Field:
     def is_value(self) -> bool:
         return self.type in VALUE_TYPES
 
+    @property
+    def step(self) -> Decimal:
+        """The smallest difference between two values: 10^-scale (1 for an integer)."""
+        return Decimal(1).scaleb(-self.scale)
+
+    def column_range(self) -> tuple[Decimal, Decimal]:
+        """(lowest, highest) a money or integer column holds: DECIMAL(p, s) within +-(10^(p-s) - 10^-s), BIGINT its
+        own."""
+        if self.type == "integer":
+            return Decimal(BIGINT_MIN), Decimal(BIGINT_MAX)
+        largest = _decimal_largest(self.precision, self.scale)
+        return -largest, largest
+
+    def accepted_range(self) -> tuple[Decimal, Decimal]:
+        """(lowest, highest) a money or integer value may be, both included: the contract's bounds, else the
+        column's (`minimum` stays None when the contract gives none: the words of problems then name no floor)."""
+        assert self.maximum is not None  # the contract's, or the column's largest
+        lowest = self.minimum if self.minimum is not None else self.column_range()[0]
+        return lowest, self.maximum
+
     def values(self) -> list[Field]:
         """The value fields at and under this one, depth first in the contract's order."""
         if self.is_value:
@@ -150,6 +170,8 @@ def parse_contract(document: Any, source: Path = Path("<contract>")) -> Contract
     rows = next((f for f in fields if f.key == rows_key and f.type == ARRAY), None)
     if rows is None:
         where.fail("rows", f"names no array field of the record: {rows_key!r}")
+    if not rows.required:  # a record's rows may be [], never absent: the rules require the array
+        where.fail(f"{rows.location}.required", "the rows array is required (an empty one gives no rows)")
     partition = where.mapping(top["partition"], "partition", required={"column", "from"})
     where.known(partition, {"column", "from"}, "partition")
     source_key = where.text(partition["from"], "partition.from")
@@ -218,10 +240,15 @@ def _money_bounds(where: _Where, spec: dict[str, Any], at: str) -> dict[str, Any
     precision = where.integer(spec.get("precision"), f"{at}.precision")
     scale = where.integer(spec.get("scale"), f"{at}.scale")
     if not 1 <= precision <= MAX_DECIMAL_PRECISION or not 0 <= scale <= precision:
-        where.fail(at, f"precision and scale must satisfy 1 <= scale <= precision <= {MAX_DECIMAL_PRECISION}")
-    largest = Decimal(10) ** (precision - scale) - Decimal(1).scaleb(-scale)  # DECIMAL(18, 2): 9999999999999999.99
+        where.fail(at, f"precision and scale must satisfy 0 <= scale <= precision <= {MAX_DECIMAL_PRECISION}")
+    largest = _decimal_largest(precision, scale)
     minimum, maximum = where.bounds(spec, at, -largest, largest, scale)
     return {"precision": precision, "scale": scale, "minimum": minimum, "maximum": maximum}
+
+
+def _decimal_largest(precision: int, scale: int) -> Decimal:
+    """The largest DECIMAL(precision, scale): DECIMAL(18, 2) holds up to 9999999999999999.99."""
+    return Decimal(10) ** (precision - scale) - Decimal(1).scaleb(-scale)
 
 
 def _integer_bounds(where: _Where, spec: dict[str, Any], at: str) -> dict[str, Any]:
