@@ -98,8 +98,16 @@ build: $(SAM_VENV)/bin/sam ## sam validate --lint and sam build (no container)
 	PYENV_VERSION=3.12.1 $(SAM_VENV)/bin/sam build
 	@du -sh .aws-sam/build/*/ | sort -h
 
-deploy: build ## sam deploy --guided to your AWS account
-	$(SAM_VENV)/bin/sam deploy --guided
+# The contract a deploy checks files against (src/orders_etl/contracts/$(CONTRACT).yaml), and the stack it checks it
+# with first: a change the deployed table cannot take (a type change, a removal, a rename) stops the deploy, unless
+# ALLOW_INCOMPATIBLE=1 (then backfill every file); without a stack or credentials yet, the deploy goes on.
+CONTRACT ?= orders
+STACK_NAME ?= orders-etl
+
+deploy: build ## sam deploy --guided to your AWS account, after `orders-etl contract check` of CONTRACT
+	@$(BIN)/orders-etl contract check --contract $(CONTRACT) --stack-name $(STACK_NAME); status=$$?; \
+	  if [ $$status -eq 3 ] && [ -z "$(ALLOW_INCOMPATIBLE)" ]; then exit 3; fi
+	$(SAM_VENV)/bin/sam deploy --guided --stack-name $(STACK_NAME) --parameter-overrides Contract=$(CONTRACT)
 
 clean: ## Remove the virtual environments and build output
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(AWSCLI_VENV) .aws-sam .local .bench-data

@@ -9,7 +9,12 @@ from pathlib import Path
 from embedded_aws import DEFAULT_LAMBDA_CONCURRENCY
 from orders_etl_cli.arguments import COUNT, NAME_VALUE, NOT_NEGATIVE, PORT, POSITIVE
 from orders_etl_cli.backfill_command import add_backfill_parser, run_backfill
-from orders_etl_cli.contract_command import add_contract_parser, run_contract
+from orders_etl_cli.contract_command import (
+    add_contract_argument,
+    add_contract_parser,
+    load_contract_or_explain,
+    run_contract,
+)
 from orders_etl_cli.execution_commands import add_executions_parser, run_executions
 from orders_etl_cli.failures import run_reporting_failures
 from orders_etl_cli.quarantine_commands import add_quarantine_parser, run_quarantine
@@ -91,13 +96,14 @@ def _parser() -> argparse.ArgumentParser:
     add_executions_parser(commands, _add_stack_arguments)
     add_quarantine_parser(commands, _add_stack_arguments)
     add_backfill_parser(commands, _add_stack_arguments)
-    add_contract_parser(commands)
+    add_contract_parser(commands, _add_stack_arguments)
 
     commands.add_parser("demo", help="run the pipeline on the embedded AWS with the files in events/orders/")
 
     flatten = commands.add_parser("flatten", help="validate + flatten a local file exactly as the Lambdas do")
     flatten.add_argument("input", type=Path, help="a JSON array or JSON Lines file, optionally gzip")
     flatten.add_argument("output_dir", type=Path, help="Parquet goes to OUTPUT_DIR/dt=YYYY-MM-DD/")
+    add_contract_argument(flatten)
     flatten.add_argument(
         "--max-bytes", type=COUNT, default=512 * 1024 * 1024, metavar="N", help="largest file accepted, in bytes"
     )
@@ -160,7 +166,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "flatten":
         from orders_etl_cli.flatten_command import flatten_local
 
-        return flatten_local(args.input, args.output_dir, args.max_bytes)
+        return flatten_local(args.input, args.output_dir, args.max_bytes, load_contract_or_explain(args.contract))
     if args.command == "demo":
         from orders_etl_cli.demo import run_demo
 

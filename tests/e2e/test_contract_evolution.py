@@ -11,7 +11,7 @@ import yaml
 
 from orders_etl.contract import load_contract
 from orders_etl.contract.compatibility import compare
-from support import Stack, order, product
+from support import Cli, Stack, order, product
 
 FUNCTIONS_THAT_READ_FILES = ("ValidateOrderFile", "FlattenOrders")
 
@@ -68,3 +68,27 @@ def test_a_new_optional_field_adds_a_column_that_older_partitions_read_as_null(s
     # AND Athena reads it as NULL in the partition written before
     rows = stack.query("SELECT order_id, dt, currency FROM orders ORDER BY order_id")
     assert rows == [("A-1", "2025-09-01", None), ("B-1", "2025-09-02", "EUR")]
+
+
+def test_contract_check_says_whether_a_contract_can_replace_the_deployed_one(
+    stack: Stack, cli: Cli, tmp_path: Path
+) -> None:
+    # GIVEN no table yet: any contract can be deployed
+    code, out, _ = cli("contract", "check")
+    assert code == 0 and "has no table yet" in out
+    # WHEN the table exists (a file of the shipped contract landed)
+    (done,) = stack.run({"raw/a.json": json.dumps([order("A-1", "2025-09-01", product("P-1", 1))]).encode()})
+    assert stack.describe(done)["status"] == "SUCCEEDED"
+    # THEN the shipped contract and one adding an optional field are compatible (exit 0)
+    assert cli("contract", "check")[0] == 0
+    code, out, _ = cli("contract", "check", "--contract", str(orders_v2(tmp_path)))
+    assert code == 0 and "column currency (string) is added" in out and "is compatible" in out
+    # AND a contract that changes a column's type needs a backfill: exit 3, the change named, the way out said
+    document: dict[str, Any] = yaml.safe_load(load_contract().source.read_text())
+    document["fields"]["total_amount"]["scale"] = 3
+    changed = tmp_path / "orders_scale3.yaml"
+    changed.write_text(yaml.safe_dump(document))
+    code, out, err = cli("contract", "check", "--contract", str(changed))
+    assert code == 3
+    assert "incompatible: column total_amount changes type: decimal(18,2) -> decimal(18,3)" in out
+    assert "backfill" in err.splitlines()[-1] and "ALLOW_INCOMPATIBLE=1" in err.splitlines()[-1]
