@@ -34,7 +34,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     settings = PipelineSettings.from_env()
     # The per-file pipeline passes the dates its Parquet went to; the backfill's final crawl passes none.
     dates: list[str] = event.get("partition_dates", [])
-    has_data = partition_holds_parquet(s3, settings.data_bucket, settings.parquet_prefix)
+    has_data = partition_holds_parquet(s3, settings.data_bucket, settings.parquet_prefix, settings.partition_column)
     written = WrittenPartitions(settings.glue_database, table_name(settings.parquet_prefix), dates, has_data)
     written_at = parse_timestamp(event["written_at"])
     loop = PollingLoop.from_event(event)

@@ -130,11 +130,12 @@ def check_crawl_in_loop(
     return check
 
 
-def partition_holds_parquet(s3: Any, bucket: str, parquet_prefix: str) -> Callable[[str], bool]:
+def partition_holds_parquet(s3: Any, bucket: str, parquet_prefix: str, partition_column: str) -> Callable[[str], bool]:
     """WrittenPartitions.has_data: whether any object is under the date's partition folder (one listing)."""
 
     def has_data(date: str) -> bool:
-        answer = s3.list_objects_v2(Bucket=bucket, Prefix=partition_prefix(parquet_prefix, date), MaxKeys=1)
+        folder = partition_prefix(parquet_prefix, partition_column, date)
+        answer = s3.list_objects_v2(Bucket=bucket, Prefix=folder, MaxKeys=1)
         return bool(answer.get("KeyCount", 0))
 
     return has_data

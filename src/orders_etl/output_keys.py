@@ -51,13 +51,13 @@ def output_name(source_key: str, raw_prefix: str) -> str:
     return f"{slug}-{digest}"
 
 
-def partition_prefix(parquet_prefix: str, dt: str) -> str:
-    """The folder of one `dt` partition of the table."""
-    return f"{parquet_prefix}dt={dt}/"
+def partition_prefix(parquet_prefix: str, partition_column: str, value: str) -> str:
+    """The folder of one partition of the table (Hive style, which the crawler reads: dt=2025-09-01/)."""
+    return f"{parquet_prefix}{partition_column}={value}/"
 
 
-def parquet_key(parquet_prefix: str, dt: str, name: str) -> str:
-    return f"{partition_prefix(parquet_prefix, dt)}{name}.parquet"
+def parquet_key(parquet_prefix: str, partition_column: str, value: str, name: str) -> str:
+    return f"{partition_prefix(parquet_prefix, partition_column, value)}{name}.parquet"
 
 
 def manifest_key(manifest_prefix: str, name: str) -> str:

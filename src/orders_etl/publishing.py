@@ -155,7 +155,8 @@ def _publish(
     staged: dict[str, str] = {}  # table key -> staged key
     for dt, keys in sorted(staged_by_dt.items()):
         for index, staged_key in enumerate(keys):
-            staged[parquet_key(settings.parquet_prefix, dt, stem if index == 0 else f"{stem}-{index}")] = staged_key
+            name = stem if index == 0 else f"{stem}-{index}"
+            staged[parquet_key(settings.parquet_prefix, settings.partition_column, dt, name)] = staged_key
     # Only whole files reach the table, and only once every one is staged: a failure above leaves nothing there.
     for key, staged_key in staged.items():
         _copy_staged(s3, bucket, staged_key, key)

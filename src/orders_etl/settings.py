@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from orders_etl.contract.spec import DEFAULT_CONTRACT
+from orders_etl.contract.spec import DEFAULT_CONTRACT, load_contract
 from orders_etl.engine import EngineSettings
 
 
@@ -44,6 +44,11 @@ class PipelineSettings:
             glue_database=env.get("GLUE_DATABASE_NAME", "orders_etl"),
             contract=env.get("CONTRACT", DEFAULT_CONTRACT),
         )
+
+    @property
+    def partition_column(self) -> str:
+        """The table's partition (its folders: dt=2025-09-01/), as the contract names it."""
+        return load_contract(self.contract).partition_column
 
     def engine(self) -> EngineSettings:
         return EngineSettings(memory_limit=self.engine_memory_limit)

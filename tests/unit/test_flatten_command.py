@@ -36,3 +36,21 @@ def test_a_file_over_the_limit_exits_2_and_a_missing_file_exits_1(
     assert "FileTooLarge" in capsys.readouterr().err
     assert main(["flatten", str(tmp_path / "missing.json"), str(tmp_path)]) == 1
     assert capsys.readouterr().err == f"error: No such file or directory: {tmp_path / 'missing.json'}\n"
+
+
+def test_another_contract_writes_its_own_columns_and_a_bad_name_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "market.json"
+    source.write_text(
+        '[{"order_ref": "M-1", "placed_at": "2025-09-01T10:00:00Z", "currency": "EUR", "buyer": {"buyer_id": 7},'
+        ' "items": [{"sku": "S", "unit_price": 1.005, "units": 2}]}]'
+    )
+    assert main(["flatten", str(source), str(tmp_path / "out"), "--contract", "marketplace_orders"]) == 0
+    [written] = (tmp_path / "out").rglob("*.parquet")
+    assert written.parent.name == "dt=2025-09-01"
+    assert pq.read_schema(written).names[:3] == ["order_ref", "placed_at", "currency"]
+    capsys.readouterr()
+    assert main(["flatten", str(source), str(tmp_path / "out2"), "--contract", "marketplace"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such contract file" in err[0], err

@@ -31,7 +31,9 @@ def test_output_name_of_hostile_keys_is_safe_and_bounded() -> None:
 
 
 def test_keys_of_parquet_manifest_and_quarantine() -> None:
-    assert parquet_key("parquet_files/orders/", "2025-01-02", "n") == "parquet_files/orders/dt=2025-01-02/n.parquet"
+    assert (
+        parquet_key("parquet_files/orders/", "dt", "2025-01-02", "n") == "parquet_files/orders/dt=2025-01-02/n.parquet"
+    )
     assert manifest_key("manifests/orders/", "n") == "manifests/orders/n.json"
     target = quarantine_key("raw/a/b.json", "raw/", "quarantine/")
     assert target == "quarantine/a/b.json"
