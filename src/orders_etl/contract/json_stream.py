@@ -3,6 +3,11 @@
 The first non-whitespace character decides the layout: ``[`` a JSON array (parsed an element at a time in a
 sliding window), ``{`` JSON Lines. Numbers are exact (Decimal); NaN, Infinity and numbers Decimal cannot hold
 are BadNumber values, which the rules report.
+
+Why json's own scanner and not a streaming library: ijson 3.6 (yajl2_c, Decimal numbers) parses a 2.1 MB array
+in 22.8 ms against json's 21.3 ms (the whole reader, rules included, takes 90 ms), and its syntax errors carry no
+line and column ("parse error: invalid object key ... (right here) ------^"), where users get json.loads's
+"line 2 column 10" and its message.
 """
 
 from __future__ import annotations
