@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from marketplace import MARKETPLACE
 from orders_etl.contract import read_order_file
 from orders_etl.contract.field_table import field_rows, markdown, notes
 from orders_etl.contract.json_schema import json_schema
@@ -32,7 +33,7 @@ from orders_etl_cli.main import main
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 DOCS = ROOT / "docs" / "contracts.md"
-SECOND = ROOT / "tests" / "contracts" / "marketplace_orders.yaml"
+SECOND = MARKETPLACE.source
 ORDERS = load_contract()
 
 

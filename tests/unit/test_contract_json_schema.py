@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.protocols import Validator
 from jsonschema.validators import extend
 
+from marketplace import MARKETPLACE, marketplace_order
 from orders_etl.contract import read_order_file
 from orders_etl.contract.json_schema import DRAFT, json_schema, record_ref
 from orders_etl.contract.rules import DATE_TIME_PATTERN
@@ -27,8 +28,8 @@ from orders_etl.errors import InvalidOrderFile
 from orders_etl_cli.main import main
 
 ORDERS = load_contract()
-SECOND_PATH = Path(__file__).resolve().parents[1] / "contracts" / "marketplace_orders.yaml"
-SECOND = load_contract(str(SECOND_PATH))
+SECOND = MARKETPLACE
+SECOND_PATH = MARKETPLACE.source
 SAMPLES = sorted((Path(__file__).resolve().parents[2] / "events" / "orders").iterdir())
 MISSING = object()  # a case's value: the key is absent
 
@@ -89,17 +90,7 @@ ORDER = {
     "customer": {"customer_id": "C-1", "name": "Ada"},
     "products": [{"product_id": "P-1", "price": 5.25, "quantity": 2}],
 }
-MARKETPLACE_ORDER = {
-    "order_ref": "M-1",
-    "placed_at": "2025-09-01T22:30:00-03:00",
-    "currency": "EUR",
-    "gift": True,
-    "discount": -1.25,
-    "buyer": {"buyer_id": 77},
-    "shipping": {"method": "post", "address": {"city": "Lyon", "postcode": "69001", "country": "FR"}},
-    "delivery_date": "2025-09-05",
-    "items": [{"sku": "S-1", "unit_price": 9.995, "units": 3}],
-}
+MARKETPLACE_ORDER = marketplace_order()
 
 # (path, JSON text or MISSING, valid): both the reader and the schema judge each so.
 ORDER_CASES = [

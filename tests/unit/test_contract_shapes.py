@@ -6,33 +6,22 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from orders_etl.contract import load_contract, read_order_file
+from marketplace import MARKETPLACE, marketplace_order
+from orders_etl.contract import read_order_file
 from orders_etl.errors import InvalidOrderFile, Problem
 
-CONTRACT = load_contract(str(Path(__file__).resolve().parents[1] / "contracts" / "marketplace_orders.yaml"))
+CONTRACT = MARKETPLACE
 KEY = "raw/marketplace/2025-09-01.json"
 
 
 def an_order(**changes: Any) -> dict[str, Any]:
-    """A valid marketplace order; a change to ... removes the field."""
-    order: dict[str, Any] = {
-        "order_ref": "M-1",
-        "placed_at": "2025-09-01T22:30:00-03:00",
-        "currency": "EUR",
-        "gift": True,
-        "discount": -1.250,
-        "buyer": {"buyer_id": 77},
-        "shipping": {"method": "post", "address": {"city": "Lyon", "postcode": "69001", "country": "FR"}},
-        "delivery_date": "2025-09-05",
-        "items": [{"sku": "S-1", "unit_price": 9.995, "units": 3}, {"sku": "S-2", "unit_price": 0, "units": 1000}],
-    }
-    order.update(changes)
-    return {name: value for name, value in order.items() if value is not ...}
+    """A valid marketplace order with two items, one at each end of its bounds."""
+    items = [{"sku": "S-1", "unit_price": 9.995, "units": 3}, {"sku": "S-2", "unit_price": 0, "units": 1000}]
+    return marketplace_order(**{"discount": -1.250, "items": items} | changes)
 
 
 def read(*orders: Any) -> list[Any]:
