@@ -135,7 +135,9 @@ def _column_type(value: Field) -> str:
 
 def _typed(value: Field) -> str:
     """The value as its column's type; NULL when it is absent or null."""
-    if value.type in ("money", "integer"):
+    if value.type == "integer":  # a JSON integer as itself: through a double, 9007199254740993 would be ...992
+        return f"coalesce(TRY_CAST({_part(value, 'json')} AS BIGINT), TRY_CAST({_part(value, 'number')} AS BIGINT))"
+    if value.type == "money":
         return f"TRY_CAST({_part(value, 'number')} AS {_column_type(value)})"
     if value.type == "timestamp":
         return f"date_trunc('millisecond', {_part(value, 'timestamp')})"

@@ -1,4 +1,4 @@
-"""A second order shape read with no code of its own: tests/contracts/marketplace_orders.yaml through the same
+"""A second order shape read with no code of its own: the shipped example marketplace_orders through the same
 reader (line items under `items`, a nested optional shipping address, a boolean, a date, 3-decimal money)."""
 
 from __future__ import annotations

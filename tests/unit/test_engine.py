@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,9 +13,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from orders_etl.contract import read_order_file
+from contract_strategies import files as contract_files
+from orders_etl.contract import load_contract, read_order_file
 from orders_etl.engine import SMALL_FILE_REASON, EngineSettings, flatten_order_file, scan_order_file
 from orders_etl.errors import FileTooLarge, InvalidOrderFile
 from orders_etl.flatten import flatten_records, table_schema
@@ -24,98 +24,6 @@ KEY = "raw/2025/orders.json"
 MAX = 64 * 1024 * 1024
 # DuckDB decides whenever it can, at any size: the fast path is what these tests compare with the reference.
 FAST = EngineSettings(small_file_bytes=0)
-
-# --- strategies for valid orders, written as JSON text -------------------------------------------------------------
-
-texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
-optional_texts = st.one_of(st.none(), texts)
-identifiers = st.one_of(
-    st.integers(min_value=-(2**63), max_value=2**64 - 1),
-    texts.filter(lambda s: s.strip() != ""),
-)
-cents = st.integers(min_value=0, max_value=10**15 - 1)  # below 1e13 as money: the fast path's exact range
-offsets = st.one_of(st.just("Z"), st.just(""), st.integers(-23 * 60 - 59, 23 * 60 + 59).map(lambda m: _offset(m)))
-
-
-def _offset(minutes: int) -> str:
-    sign = "-" if minutes < 0 else "+"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-
-
-@st.composite
-def order_dates(draw: st.DrawFn) -> str:
-    day = draw(st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 12, 31)))
-    if draw(st.booleans()):
-        return day.isoformat()
-    time = draw(st.times())
-    fraction = draw(st.sampled_from(["", ".5", ".123", ".123456"]))
-    separator = draw(st.sampled_from(["T", " "]))
-    return f"{day.isoformat()}{separator}{time.strftime('%H:%M:%S')}{fraction}{draw(offsets)}"
-
-
-def money_text(value: int) -> str:
-    """A JSON number for value cents, in the forms producers write (12, 12.5, 12.50, 1.25e1)."""
-    whole, cent = divmod(value, 100)
-    return str(whole) if cent == 0 else f"{whole}.{cent:02d}".rstrip("0") if value % 10 == 0 else f"{whole}.{cent:02d}"
-
-
-@st.composite
-def products(draw: st.DrawFn) -> dict[str, Any]:
-    product: dict[str, Any] = {
-        "product_id": draw(identifiers),
-        "price": RawNumber(money_text(draw(cents))),
-        "quantity": draw(st.integers(min_value=1, max_value=2**63 - 1)),
-    }
-    for field in ("name", "category"):
-        if draw(st.booleans()):
-            product[field] = draw(optional_texts)
-    return product
-
-
-@st.composite
-def orders(draw: st.DrawFn) -> list[dict[str, Any]]:
-    ids = draw(st.lists(identifiers, min_size=1, max_size=6, unique_by=str))
-    result = []
-    for order_id in ids:
-        customer: dict[str, Any] = {"customer_id": draw(identifiers)}
-        for field in ("name", "email", "address"):
-            if draw(st.booleans()):
-                customer[field] = draw(optional_texts)
-        result.append(
-            {
-                "order_id": order_id,
-                "order_date": draw(order_dates()),
-                "total_amount": RawNumber(money_text(draw(cents))),
-                "customer": customer,
-                "products": draw(st.lists(products(), max_size=4)),
-                "unknown": draw(st.one_of(st.none(), texts, st.integers())),
-            }
-        )
-    return result
-
-
-class RawNumber(str):
-    """A number written verbatim into the JSON text."""
-
-
-def to_json(value: Any) -> str:
-    if isinstance(value, RawNumber):
-        return str(value)
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(k)}: {to_json(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(to_json(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
-
-
-def file_bytes(documents: list[dict[str, Any]], layout: str) -> bytes:
-    if layout == "array":
-        text = "[\n" + ",\n".join(to_json(d) for d in documents) + "\n]"
-    else:
-        text = "\n".join(to_json(d) for d in documents) + "\n"
-    data = text.encode("utf-8")
-    return gzip.compress(data, mtime=0) if layout == "lines.gz" else data
-
 
 # --- comparing outputs ---------------------------------------------------------------------------------------------
 
@@ -145,46 +53,22 @@ def _row_key(row: dict[str, Any]) -> str:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(documents=orders(), layout=st.sampled_from(["array", "lines", "lines.gz"]))
-def test_engine_output_is_identical_to_the_reference(tmp_path_factory: Any, documents: Any, layout: str) -> None:
+@given(data=contract_files(load_contract(), ordinary=False))
+def test_engine_output_is_identical_to_the_reference(tmp_path_factory: Any, data: bytes) -> None:
     tmp = tmp_path_factory.mktemp("engine")
-    data = file_bytes(documents, layout)
     # GIVEN random valid orders WHEN both implementations run THEN the rows, types and partitions are identical
     rows, result = engine_rows(tmp, data)
     assert rows == reference_rows(data)
+    documents = read_order_file(data, source_key=KEY, max_bytes=MAX)
     assert result.summary.orders == len(documents)
-    assert result.summary.orders_without_products == sum(1 for d in documents if not d["products"])
+    assert result.summary.orders_without_products == sum(1 for d in documents if not d.rows)
     assert result.summary.rows == len(rows)
 
 
-ordinary_ids = st.one_of(st.integers(-(10**15) + 1, 10**15 - 1), texts.filter(lambda s: s.strip() != ""))
-
-
-@st.composite
-def ordinary_orders(draw: st.DrawFn) -> list[dict[str, Any]]:
-    """Orders without anything the fast path hands to the reference (digit runs of 16+, NaN/Infinity)."""
-    documents = draw(orders())
-    for document in documents:
-        document["order_id"] = draw(ordinary_ids)
-        document["customer"]["customer_id"] = draw(ordinary_ids)
-        document["unknown"] = draw(st.one_of(st.none(), texts, st.integers(-(10**15) + 1, 10**15 - 1)))
-        for product in document["products"]:
-            product["product_id"] = draw(ordinary_ids)
-            product["quantity"] = draw(st.integers(min_value=1, max_value=10**15 - 1))
-    unique = {str(d["order_id"]): d for d in documents}
-    text = to_json(list(unique.values()))
-    if "NaN" in text or "Infinity" in text:
-        return draw(ordinary_orders())
-    return list(unique.values())
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(documents=ordinary_orders(), layout=st.sampled_from(["array", "lines", "lines.gz"]))
-def test_ordinary_orders_take_the_fast_path_with_identical_output(
-    tmp_path_factory: Any, documents: Any, layout: str
-) -> None:
+@given(data=contract_files(load_contract(), ordinary=True))
+def test_ordinary_orders_take_the_fast_path_with_identical_output(tmp_path_factory: Any, data: bytes) -> None:
     tmp = tmp_path_factory.mktemp("fast")
-    data = file_bytes(documents, layout)
     rows, result = engine_rows(tmp, data)
     assert result.summary.engine == "duckdb"
     assert rows == reference_rows(data)

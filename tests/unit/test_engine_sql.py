@@ -1,4 +1,4 @@
-"""The engine's SQL comes from the contract: a second shape (tests/contracts/marketplace_orders.yaml) written by the
+"""The engine's SQL comes from the contract: a second shape (the shipped example, marketplace_orders) written by the
 fast path with exact types (the bytes the reference's path writes), every rule of every type judged invalid on the
 fast path (so the reference decides and reports the problems), and a contract whose names could clash with the
 SQL's own."""
@@ -18,8 +18,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
+from contract_strategies import files as contract_files
+from marketplace import MARKETPLACE, marketplace_order
 from orders_etl.contract import read_order_file
 from orders_etl.contract.spec import Contract, load_contract
 from orders_etl.engine import (
@@ -34,7 +35,7 @@ from orders_etl.engine import (
 from orders_etl.engine_sql import reference_rows_query, rows_query, verdicts_query
 from orders_etl.errors import InvalidOrderFile, Problem
 
-CONTRACT = load_contract(str(Path(__file__).resolve().parents[1] / "contracts" / "marketplace_orders.yaml"))
+CONTRACT = MARKETPLACE
 KEY = "raw/marketplace/2025-09-01.json"
 MAX = 64 * 1024 * 1024
 FAST = EngineSettings(small_file_bytes=0)  # DuckDB decides at any size
@@ -47,19 +48,9 @@ def an_item(**changes: Any) -> dict[str, Any]:
 
 
 def an_order(**changes: Any) -> dict[str, Any]:
-    """A valid marketplace order; a change to ... removes the field."""
-    order: dict[str, Any] = {
-        "order_ref": "M-1",
-        "placed_at": "2025-09-01T22:30:00.123456-03:00",
-        "currency": "EUR",
-        "gift": True,
-        "discount": -1.25,
-        "buyer": {"buyer_id": 77},
-        "shipping": {"method": "post", "address": {"city": "Lyon", "postcode": "69001", "country": "FR"}},
-        "delivery_date": "2025-09-05",
-        "items": [an_item(), an_item(sku=2, unit_price=0, units=1000)],
-    } | changes
-    return {name: value for name, value in order.items() if value is not ...}
+    """A valid marketplace order with microseconds and two items, the second at the ends of its bounds."""
+    items = [an_item(), an_item(sku=2, unit_price=0, units=1000)]
+    return marketplace_order(**{"placed_at": "2025-09-01T22:30:00.123456-03:00", "items": items} | changes)
 
 
 _RAW = "\x00raw:"
@@ -245,66 +236,15 @@ def test_the_reference_s_text_rows_are_cast_to_the_same_parquet(tmp_path: Path) 
     assert [f.read_bytes() for f in files["2025-09-02"]] == [f.read_bytes() for f in fast.parquet_files["2025-09-02"]]
 
 
-# Values the fast path reads as the reference does (NaN, Infinity or 16 digits anywhere go to the reference).
-texts = st.text(max_size=8).filter(lambda s: "NaN" not in s and "Infinity" not in s)
-identifiers = st.one_of(st.integers(-(10**15) + 1, 10**15 - 1), texts.filter(lambda s: s.strip() != ""))
-optional_texts = st.one_of(st.none(), texts)
-days = st.dates(date(1900, 1, 1), date(2200, 12, 31))  # the calendar's ends are the reference's to check
-
-
-def thousandths(low: int, high: int) -> st.SearchStrategy[str]:
-    """Money with 3 decimals as producers write it (12, 12.5, 12.500, -0.001)."""
-
-    def text(value: int) -> str:
-        whole, fraction = divmod(abs(value), 1000)
-        sign = "-" if value < 0 else ""
-        return f"{sign}{whole}" if not fraction else f"{sign}{whole}.{fraction:03d}".rstrip("0")
-
-    return st.integers(low, high).map(lambda value: raw(text(value)))
-
-
-@st.composite
-def marketplace_orders(draw: st.DrawFn) -> list[dict[str, Any]]:
-    refs = draw(st.lists(identifiers, min_size=1, max_size=5, unique_by=str))
-    orders = []
-    for ref in refs:
-        moment = draw(st.datetimes(datetime(1990, 1, 1), datetime(2090, 1, 1), timezones=st.just(UTC)))
-        address = {"city": draw(texts), "country": draw(identifiers)}
-        if draw(st.booleans()):
-            address["postcode"] = draw(optional_texts)
-        changes = {
-            "order_ref": ref,
-            "placed_at": moment.isoformat(timespec=draw(st.sampled_from(["seconds", "milliseconds", "microseconds"]))),
-            "currency": draw(texts),
-            "gift": draw(st.sampled_from([True, False, None, ...])),
-            "discount": draw(st.one_of(st.just(...), st.none(), thousandths(-999999999999, 999999999999))),
-            "buyer": {"buyer_id": draw(identifiers)},
-            "shipping": draw(
-                st.sampled_from([..., None, {"address": address}, {"method": "post", "address": address}])
-            ),
-            "delivery_date": draw(st.one_of(st.just(...), st.none(), days.map(date.isoformat))),
-            "items": [
-                {
-                    "sku": draw(identifiers),
-                    "unit_price": draw(thousandths(0, 999999999999)),
-                    "units": draw(st.one_of(st.integers(1, 1000), st.integers(1, 1000).map(lambda n: raw(f"{n}.0")))),
-                }
-                for _ in range(draw(st.integers(0, 3)))
-            ],
-        }
-        orders.append(an_order(**changes))
-    return orders
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(orders=marketplace_orders(), layout=st.sampled_from([array_file, lines_file]))
+@given(data=contract_files(CONTRACT, ordinary=True))
 def test_random_valid_orders_of_the_second_shape_take_the_fast_path_with_the_reference_s_bytes(
-    tmp_path_factory: Any, orders: list[dict[str, Any]], layout: Any
+    tmp_path_factory: Any, data: bytes
 ) -> None:
     tmp = tmp_path_factory.mktemp("marketplace")
-    data = layout(*orders)
     fast = flatten(tmp / "fast", data)
-    reference = flatten(tmp / "reference", data, settings=EngineSettings(small_file_bytes=len(data) + 1))
+    # (the decompressed size decides a gzip file's path: only a limit beyond any file sends it to the reference)
+    reference = flatten(tmp / "reference", data, settings=EngineSettings(small_file_bytes=MAX + 1))
     assert (fast.summary.engine, reference.summary.engine) == ("duckdb", "reference")
     assert fast.summary == replace(reference.summary, engine="duckdb", reason="")
     assert list(fast.parquet_files) == list(reference.parquet_files)

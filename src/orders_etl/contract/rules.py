@@ -131,7 +131,8 @@ class RecordRules:
                 self._check_unique(item, position, values, seen, problems)
         if problems.total != before:
             return None
-        return Record(values, rows, values[self._partition].strftime("%Y-%m-%d"))
+        moment = values[self._partition]  # isoformat: strftime's %Y does not pad years before 1000 (0002 -> 2)
+        return Record(values, rows, (moment.date() if isinstance(moment, datetime) else moment).isoformat())
 
     def _check_unique(
         self, item: dict[str, Any], position: str, values: dict[str, Any], seen: dict[str, str], problems: Problems
