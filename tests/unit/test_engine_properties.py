@@ -82,6 +82,7 @@ def flatten_file(tmp: Path, data: bytes, contract: Contract, engine: EngineSetti
 # --- the properties -----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # ~5 s each on a worker; make test has test_engine's and test_engine_sql's properties
 @each_contract
 @settings(max_examples=60, **HYPOTHESIS)
 @given(data=st.data())
@@ -96,6 +97,7 @@ def test_any_file_gives_the_reference_s_rows_or_problems(tmp_path_factory: Any, 
     assert outcome == reference_outcome(content, contract)
 
 
+@pytest.mark.slow  # ~5 s each on a worker; make test has test_engine's and test_engine_sql's properties
 @each_contract
 @settings(max_examples=40, **HYPOTHESIS)
 @given(data=st.data())
@@ -119,6 +121,7 @@ def test_ordinary_files_take_the_fast_path_and_write_the_reference_s_parquet(
         assert [f.read_bytes() for f in parquet_files] == [f.read_bytes() for f in reference.parquet_files[partition]]
 
 
+@pytest.mark.slow  # ~5 s each on a worker; make test has test_engine's and test_engine_sql's properties
 @each_contract
 @settings(max_examples=60, **HYPOTHESIS)
 @given(data=st.data())
