@@ -55,13 +55,15 @@ _BOM = b"\xef\xbb\xbf"
 _CHUNK = 8 * 1024 * 1024
 # Byte patterns DuckDB would read differently from the reference (see the module docstring).
 _UNCERTAIN_TOKENS = (b"NaN", b"Infinity")
-# Digits and the decimal point as "0": a run of 17 is a number of 16 or more significant digits, more than a
-# double holds, whether or not a point splits them (1234567.00000000001 is the double 1234567.0, a valid amount).
-# A JSON integer is read exactly (BIGINT, UBIGINT; beyond 20 digits the run is long); a 16-digit mantissa with an
-# exponent lands beyond the exact range or with too many decimals either way.
+# Digits and the decimal point as "0": a run of them holding 16 digits or more is a number with more significant
+# digits than a double holds, whether or not a point splits them (1234567.00000000001 is the double 1234567.0, a
+# valid amount). A JSON integer is read exactly (BIGINT, UBIGINT; beyond 20 digits the run is long); a 16-digit
+# mantissa with an exponent lands beyond the exact range or with too many decimals either way. Runs of 17 are
+# found at memory speed, then their digits counted (a string of dots is no number).
 _DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 or b == 0x2E else 0x78 for b in range(256))
 _DIGIT_RUN = b"0" * 17
-_OVERLAP = len(_DIGIT_RUN) - 1
+_DIGITS_IN_DOUBT = 16
+_LONGEST_RUN_KEPT = 1024 * 1024  # a run of digits and points longer than this across chunks: not worth vouching for
 
 
 @dataclass(frozen=True)
@@ -205,9 +207,27 @@ def _has_uncertain_bytes(path: Path) -> bool:
             window = tail + chunk
             if any(window.find(token) >= 0 for token in _UNCERTAIN_TOKENS):
                 return True
-            if window.translate(_DIGITS_AS_ZERO).find(_DIGIT_RUN) >= 0:
+            digits = window.translate(_DIGITS_AS_ZERO)
+            if _has_long_number(window, digits):
                 return True
-            tail = chunk[-_OVERLAP:]
+            # The next window starts with this one's last run of digits and points, whole, and the bytes a token
+            # split by the chunk's end needs.
+            run_start = digits.rfind(b"x") + 1
+            if len(window) - run_start > _LONGEST_RUN_KEPT:
+                return True
+            tail = window[min(run_start, len(window) - len(_UNCERTAIN_TOKENS[-1]) + 1) :]
+    return False
+
+
+def _has_long_number(window: bytes, digits: bytes) -> bool:
+    """Whether a run of digits and points in `window` (`digits`: its translation) holds 16 digits or more."""
+    start = digits.find(_DIGIT_RUN)
+    while start >= 0:  # the first 17 of a run: its start
+        end = digits.find(b"x", start)
+        end = len(digits) if end < 0 else end
+        if end - start - window.count(b".", start, end) >= _DIGITS_IN_DOUBT:
+            return True
+        start = digits.find(_DIGIT_RUN, end)
     return False
 
 
@@ -250,8 +270,10 @@ def _connection(workdir: Path, settings: EngineSettings) -> Iterator[Any]:
 
     One that failed (DuckDB raised, or anything unexpected) is closed, not reused: whatever state a failure left
     cannot reach the next file."""
-    connection = _reused_connection(settings) or _connect(settings)
-    connection.execute(f"SET temp_directory = {literal(str(workdir / 'duckdb-spill'))}")
+    connection = _spilling_under(_reused_connection(settings), workdir)
+    if connection is None:
+        connection = _connect(settings)
+        connection.execute(f"SET temp_directory = {literal(_spill_directory(workdir))}")
     try:
         yield connection
     except _NeedsReference as needs:
@@ -261,6 +283,25 @@ def _connection(workdir: Path, settings: EngineSettings) -> Iterator[Any]:
         connection.close()
         raise
     _release(connection, settings, reusable=True)
+
+
+def _spill_directory(workdir: Path) -> str:
+    return str(workdir / "duckdb-spill")
+
+
+def _spilling_under(connection: Any | None, workdir: Path) -> Any | None:
+    """The connection, spilling under `workdir` from now on; None (closed) when it cannot switch: DuckDB refuses
+    another temporary directory once one has been used (a file that spilled, then went to the reference path)."""
+    if connection is None:
+        return None
+    import duckdb
+
+    try:
+        connection.execute(f"SET temp_directory = {literal(_spill_directory(workdir))}")
+    except duckdb.NotImplementedException:
+        connection.close()
+        return None
+    return connection
 
 
 def _release(connection: Any, settings: EngineSettings, *, reusable: bool) -> None:

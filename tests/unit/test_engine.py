@@ -278,3 +278,42 @@ def test_an_invalid_file_is_not_reported_as_a_duckdb_failure(tmp_path: Path, cap
     with caplog.at_level("WARNING", logger="orders_etl.engine"), pytest.raises(InvalidOrderFile):
         scan_order_file(source, source_key=KEY, max_bytes=MAX, workdir=tmp_path / "work", settings=FAST)
     assert not caplog.records
+
+
+@pytest.mark.parametrize(
+    ("text", "uncertain"),
+    [
+        (b'"note": "' + b"." * 500 + b'"', False),  # a string of dots holds no number
+        (b'"version": "1.2.3.4.5.6.7.8.9.1.2.3.4.5"', False),  # 14 digits among points
+        (b'"total_amount": 1234567.00000000001', True),  # 18 digits: the double 1234567.0
+        (b'"total_amount": 123456789012345.6', True),  # 16 digits: more than a double holds exactly
+        (b'"total_amount": 12345678901234.5', False),  # 15 digits: exact in a double
+        (b'"order_id": 1234567890123456', False),  # a JSON integer of 16 digits: read exactly
+    ],
+)
+@pytest.mark.parametrize("chunk", [7, 8 * 1024 * 1024])  # runs and tokens cut by a chunk's end, or whole
+def test_the_byte_scan_doubts_numbers_of_16_digits_or_more_point_or_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: bytes, uncertain: bool, chunk: int
+) -> None:
+    import orders_etl.engine as engine
+
+    monkeypatch.setattr(engine, "_CHUNK", chunk)
+    path = tmp_path / "file.json"
+    path.write_bytes(b'[{"a": 1, ' + text + b"}]")
+    assert engine._has_uncertain_bytes(path) is uncertain
+
+
+def test_a_connection_that_spilled_is_replaced_when_the_next_use_spills_elsewhere(tmp_path: Path) -> None:
+    # GIVEN a kept connection that spilled to disk under one file's scratch folder
+    from orders_etl.engine import _connection
+
+    tight = EngineSettings(memory_limit="20MB", threads=1)
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir(), second.mkdir()
+    with _connection(first, tight) as connection:
+        connection.execute("SELECT count(*) FROM (SELECT * FROM range(3000000) t(i) ORDER BY hash(i))").fetchall()
+    # WHEN the next file (or the same file's reference path) needs one spilling under another folder
+    with _connection(second, tight) as reused:
+        spill = reused.execute("SELECT current_setting('temp_directory')").fetchone()[0]
+    # THEN it gets one (DuckDB refuses to switch a used temporary directory: a new connection, not a failure)
+    assert spill == str(second / "duckdb-spill")
