@@ -4,7 +4,8 @@ The fast path (DuckDB) hands a file to the reference implementation (orders_etl.
 for it. That costs DuckDB's whole read *plus* the reference's, and is the worst case per byte:
 
   nan       the last order has an unknown field holding NaN (not JSON: validate reads it all twice, rejects it)
-  digits16  the last order holds a 16-digit number (valid: validate and flatten both go the reference's way)
+  digits16  the last order holds a number of 16 digits around a point (valid: validate and flatten both go the
+            reference's way)
   late_bad  the last order breaks the contract (validate reads it all twice, then rejects it)
   all_bad   every product of quantity 1 has quantity 0 (most orders break the contract: problems all along)
 
@@ -66,7 +67,7 @@ def variant_file(data_dir: Path, size_mib: int, variant: str, fmt: str = "json")
     if variant == "nan":
         last["score"] = float("nan")  # json.dumps writes NaN: not JSON, which is the point
     elif variant == "digits16":
-        last["reference_number"] = 1234567890123456
+        last["reference_number"] = 1234567890123.456  # more digits than a double holds exactly: the scan doubts it
     else:
         last["total_amount"] = 1.005  # three decimals: a contract violation in the file's last order
     path.write_bytes(text[:start] + json.dumps(last, ensure_ascii=False).encode() + b"\n]\n")
