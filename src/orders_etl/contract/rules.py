@@ -282,7 +282,7 @@ def _number(value: Any, key: str, position: str, problems: Problems, words: str)
 
 def _money_rule(field: Field) -> ValueRule:
     key, required, words, above = field.key, field.required, expected(field), expected_at_most(field)
-    step = Decimal(1).scaleb(-field.scale)
+    step = field.step
     minimum, maximum = field.accepted_range()
     below = words if field.minimum is not None else f"a number >= {minimum}"
 
