@@ -36,11 +36,55 @@ typecheck: $(STAMP) ## mypy on the library code and every Lambda handler
 cfn-lint: $(STAMP) ## cfn-lint on template.yaml
 	$(BIN)/cfn-lint template.yaml
 
+# The console's browser tests (tests/browser) drive Debian's Chromium through its ChromeDriver at these paths, never
+# a browser Selenium Manager downloads. Installing needs root and apt-get; without them, or when apt fails, the tests
+# skip with the reason and `make test` goes on. BROWSER_UID: whose rights to assume (`make browser BROWSER_UID=1000`
+# shows what a user without root sees).
+CHROMIUM := /usr/bin/chromium
+CHROMEDRIVER := /usr/bin/chromedriver
+BROWSER_UID ?= $(shell id -u)
+BROWSER_SKIPPED := the console's browser tests (tests/browser) will be skipped
+
+browser: ## Debian's Chromium and ChromeDriver for the console's browser tests
+	@if [ -x $(CHROMIUM) ] && [ -x $(CHROMEDRIVER) ]; then exit 0; fi; \
+	  if [ "$(BROWSER_UID)" != 0 ]; then echo "make browser: not root, so no chromium and chromium-driver from apt-get: $(BROWSER_SKIPPED)"; exit 0; fi; \
+	  if ! command -v apt-get >/dev/null; then echo "make browser: no apt-get to install chromium and chromium-driver with: $(BROWSER_SKIPPED)"; exit 0; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+	    || echo "make browser: apt-get could not install chromium and chromium-driver: $(BROWSER_SKIPPED)"
+
+# The console draws execution graphs with mermaid's browser bundle, served from the package: no CDN, works offline.
+# Only the npm tarball (the bundle is self-contained, no dependencies), checked against the integrity pinned here
+# with the version (`npm view mermaid@VERSION dist.integrity`). A new version has a stamp of its own, so bumping
+# MERMAID_VERSION fetches the bundle again.
+MERMAID_VERSION := 12.3.0
+MERMAID_INTEGRITY := sha512-4113TdXeLAsMruJ79OpFL5O8+LTFXhQqZ260rF3tgUmiNAtRm4Uume04I+65PRN6yZ69J4f8rVYWW8zRk65UYw==
+CONSOLE_VENDOR := src/orders_etl_console/static/vendor
+MERMAID_JS := $(CONSOLE_VENDOR)/mermaid.min.js
+MERMAID_STAMP := $(CONSOLE_VENDOR)/.mermaid-$(MERMAID_VERSION)
+
+$(MERMAID_STAMP):
+	mkdir -p $(@D)
+	rm -f $(@D)/.mermaid-*
+	touch $@
+
+# Hashed with node, which npm comes with; written to a temporary name first, so a failure leaves no partial file.
+$(MERMAID_JS): $(MERMAID_STAMP)
+	@command -v npm >/dev/null || { echo "make: npm is missing: install Node.js and npm to fetch mermaid $(MERMAID_VERSION) for the console"; exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp" $@.tmp' EXIT && \
+	  npm pack mermaid@$(MERMAID_VERSION) --pack-destination "$$tmp" --ignore-scripts --silent >/dev/null && \
+	  tarball="$$tmp/mermaid-$(MERMAID_VERSION).tgz" && \
+	  integrity=$$(node -e 'const data = require("fs").readFileSync(process.argv[1]); process.stdout.write("sha512-" + require("crypto").createHash("sha512").update(data).digest("base64"))' "$$tarball") && \
+	  if [ "$$integrity" != "$(MERMAID_INTEGRITY)" ]; then echo "make: mermaid $(MERMAID_VERSION) from npm is $$integrity, not the pinned $(MERMAID_INTEGRITY)"; exit 1; fi && \
+	  tar -xzOf "$$tarball" package/dist/mermaid.min.js > $@.tmp && mv $@.tmp $@ && \
+	  echo "mermaid $(MERMAID_VERSION) -> $@ ($$(wc -c < $@) bytes, $(MERMAID_INTEGRITY) checked)"
+
+console-assets: $(MERMAID_JS) ## The console's front-end files from the npm registry (mermaid)
+
 # pytest-xdist workers, each with an embedded AWS of its own. Twice the cores: a test spends about half its time
 # waiting (time-scaled retries and polls), so 4 workers on 2 cores measured 176 s against 209 s (2) and 261 s (1).
 TEST_WORKERS ?= 4
 
-test: lint typecheck cfn-lint $(AWSCLI) ## Lint, type-check, cfn-lint and every test but the slow ones
+test: lint typecheck cfn-lint $(AWSCLI) browser $(MERMAID_JS) ## Lint, type-check, cfn-lint and every test but the slow ones
 	$(BIN)/pytest -m "not slow" --numprocesses $(TEST_WORKERS)
 
 # One at a time: the burst and backfill tests report their wall time, which other tests' load would distort.
@@ -82,11 +126,16 @@ bench: $(STAMP) ## Validate + flatten against the original approach: small files
 contract-docs: $(STAMP) ## Rewrite the README's table of the shipped contract's fields
 	$(BIN)/orders-etl contract show --into README.md
 
-demo: $(STAMP) ## Run the pipeline on the embedded AWS with the files in events/
+demo: $(STAMP) $(MERMAID_JS) ## Run the pipeline on the embedded AWS with the files in events/
 	$(BIN)/orders-etl demo
 
 local: $(STAMP) ## Start the embedded AWS on :4566 (outputs in .local/outputs.json)
 	$(BIN)/orders-etl local start --port 4566 --outputs .local/outputs.json
+
+# The console acts with the caller's rights on the stack of .local/outputs.json: it listens on 127.0.0.1 only.
+CONSOLE_PORT ?= 8080
+console: $(STAMP) $(MERMAID_JS) ## Serve the console on 127.0.0.1:8080 against the embedded AWS of `make local`
+	$(BIN)/orders-etl console --port $(CONSOLE_PORT)
 
 $(SAM_VENV)/bin/sam:
 	$(PYTHON) -m venv $(SAM_VENV)
@@ -109,7 +158,8 @@ deploy: build ## sam deploy --guided to your AWS account, after `orders-etl cont
 	  if [ $$status -eq 3 ] && [ -z "$(ALLOW_INCOMPATIBLE)" ]; then exit 3; fi
 	$(SAM_VENV)/bin/sam deploy --guided --stack-name $(STACK_NAME) --parameter-overrides Contract=$(CONTRACT)
 
-clean: ## Remove the virtual environments and build output
+clean: ## Remove the virtual environments, build output and the console's fetched front-end files
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(AWSCLI_VENV) .aws-sam .local .bench-data
+	rm -f $(MERMAID_JS) $(MERMAID_JS).tmp $(CONSOLE_VENDOR)/.mermaid-*
 
-.PHONY: help install lint typecheck cfn-lint test test-slow awscli checkov sfn-local-test statemachine-mutants bench contract-docs demo local build deploy clean
+.PHONY: help install lint typecheck cfn-lint test test-slow browser console-assets awscli checkov sfn-local-test statemachine-mutants bench contract-docs demo local console build deploy clean

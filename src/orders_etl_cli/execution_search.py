@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -72,13 +72,16 @@ def find_executions(
     since: datetime | None = None,
     key_prefix: str | None = None,
     limit: int | None = None,
+    describe: Callable[[Any, dict[str, Any]], ExecutionRow] | None = None,
 ) -> list[ExecutionRow]:
-    """Newest first; describes listed executions in batches until `limit` rows match."""
+    """Newest first; describes listed executions in batches (with `describe`, default describe_row) until `limit`
+    rows match."""
+    describe = describe or describe_row
     found: list[ExecutionRow] = []
     batch_size = max(DESCRIBE_THREADS, min(limit or 50, 50))
     with ThreadPoolExecutor(max_workers=DESCRIBE_THREADS) as pool:
         for batch in _batches(_listed(sfn, state_machine_arn, status, since), batch_size):
-            for row in pool.map(lambda item: describe_row(sfn, item), batch):
+            for row in pool.map(lambda item: describe(sfn, item), batch):
                 if key_prefix is None or (row.source_key or "").startswith(key_prefix):
                     found.append(row)
                     if limit is not None and len(found) >= limit:
@@ -88,15 +91,20 @@ def find_executions(
 
 def describe_row(sfn: Any, listed: dict[str, Any]) -> ExecutionRow:
     described = sfn.describe_execution(executionArn=listed["executionArn"])
+    failed = described["status"] in TERMINAL and described["status"] != "SUCCEEDED"
+    return execution_row(described, last_state_entered(sfn, described["executionArn"]) if failed else None)
+
+
+def execution_row(described: dict[str, Any], failed_state: str | None) -> ExecutionRow:
+    """A DescribeExecution answer as a row; `failed_state`: the state it stopped in, from its history."""
     document = json.loads(described.get("input") or "{}")
     key = document.get("detail", {}).get("object", {}).get("key") if isinstance(document, dict) else None
-    failed = described["status"] in TERMINAL and described["status"] != "SUCCEEDED"
     return ExecutionRow(
         name=described["name"],
         arn=described["executionArn"],
         status=described["status"],
         source_key=key,
-        failed_state=last_state_entered(sfn, described["executionArn"]) if failed else None,
+        failed_state=failed_state,
         error=described.get("error"),
         cause=described.get("cause"),
         started=described["startDate"],

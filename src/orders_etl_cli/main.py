@@ -9,6 +9,7 @@ from pathlib import Path
 from embedded_aws import DEFAULT_LAMBDA_CONCURRENCY
 from orders_etl_cli.arguments import COUNT, NAME_VALUE, NOT_NEGATIVE, PORT, POSITIVE
 from orders_etl_cli.backfill_command import add_backfill_parser, run_backfill
+from orders_etl_cli.console_command import add_console_parser, run_console
 from orders_etl_cli.contract_command import (
     add_contract_argument,
     add_contract_parser,
@@ -97,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     add_quarantine_parser(commands, _add_stack_arguments)
     add_backfill_parser(commands, _add_stack_arguments)
     add_contract_parser(commands, _add_stack_arguments)
+    add_console_parser(commands, _add_stack_arguments)
 
     commands.add_parser("demo", help="run the pipeline on the embedded AWS with the files in events/orders/")
 
@@ -163,6 +165,8 @@ def _run(args: argparse.Namespace) -> int:
         return run_backfill(args)
     if args.command == "contract":
         return run_contract(args)
+    if args.command == "console":
+        return run_console(args)
     if args.command == "flatten":
         from orders_etl_cli.flatten_command import flatten_local
 
