@@ -48,7 +48,8 @@ T = TypeVar("T")
 
 def wait_until(chrome: webdriver.Chrome, condition: Callable[[Any], T], timeout: float = 20) -> T:
     """What `condition(chrome)` returns once it is truthy; Selenium's TimeoutException after `timeout` seconds."""
-    return WebDriverWait(chrome, timeout).until(condition, message=f"not within {timeout} s on {chrome.current_url}")
+    # No page command in the message: it would fail while a confirmation is open.
+    return WebDriverWait(chrome, timeout).until(condition, message=f"not within {timeout} s")
 
 
 @pytest.fixture(name="wait_until")
@@ -66,6 +67,8 @@ def chrome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrom
         pytest.skip(f"no {' or '.join(missing)}: `make browser` installs Debian's chromium and chromium-driver")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
+    # A confirmation the console asks for stays open for the test to read and answer (the default dismisses it).
+    options.unhandled_prompt_behavior = "ignore"
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
