@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import subprocess
 import sys
 import time
@@ -11,10 +13,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import requests
+
+from orders_etl_cli.console_command import DEFAULT_PORT
 from orders_etl_cli.executions import TERMINAL, history, list_executions, source_key, timeline
 from orders_etl_cli.query import run_query
 from orders_etl_cli.stack import StackContext, load_stack
 from orders_etl_cli.text_table import format_table
+from orders_etl_console.server import HOST
 
 SAMPLES = Path("events/orders")
 WORKDIR = Path(".local")
@@ -40,7 +46,9 @@ def run_demo() -> int:
         _section("6. SQL over the table through the Athena API (the stack's named query, in its workgroup)")
         _show_query(stack)
         failed_unexpectedly = [e for e in executions if e["status"] not in ("SUCCEEDED", "FAILED")]
-    print(f"\nDemo finished in {time.monotonic() - started:.1f} s.")
+        print(f"\nDemo finished in {time.monotonic() - started:.1f} s.")
+        _section("7. The console: these executions as graphs with their history, the quarantine, redrive and replay")
+        _serve_console(stack, interactive=sys.stdin.isatty() and sys.stdout.isatty())
     return 1 if failed_unexpectedly else 0
 
 
@@ -66,6 +74,32 @@ def _embedded_endpoint() -> Iterator[StackContext]:
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def _serve_console(stack: StackContext, *, interactive: bool) -> None:
+    """In a terminal, serve the console on the demo's stack until Ctrl-C; elsewhere (CI), check that it answers."""
+    from orders_etl_console.app import create_app
+    from orders_etl_console.server import running_console
+
+    app = create_app(stack, allow_actions=True)
+    port = DEFAULT_PORT if _port_free(DEFAULT_PORT) else 0
+    with running_console(app, port) as url:
+        if not interactive:
+            answer = requests.get(f"{url}pipeline/executions", timeout=30)
+            print(f"  not a terminal, so it stops with the demo (its list answered HTTP {answer.status_code});")
+            print("  for one that stays: `make local`, then `make console` in a second terminal")
+            print(f"console: {url}")
+            return
+        print("  Ctrl-C stops the console and the embedded AWS")
+        print(f"console: {url}", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                time.sleep(3600)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex((HOST, port)) != 0
 
 
 def _section(title: str) -> None:

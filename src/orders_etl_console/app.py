@@ -76,7 +76,7 @@ def _error_page(error: Exception) -> tuple[str, int]:
     if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code", "").endswith(_MISSING):
         return render_template("error.html", message=describe(error), code=404), 404
     if isinstance(error, CommandError):  # the CLI's own one-line refusals (a replay over a raw file, say)
-        return render_template("error.html", message=str(error), code=409), 409
+        return render_template("error.html", message=str(error), code=400), 400
     return render_template("error.html", message=describe(error), code=502), 502
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,5 +44,6 @@ def console_url(server: BaseWSGIServer) -> str:
 
 
 def _server(app: Flask, port: int) -> BaseWSGIServer:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request would bury the console's own
     # Threaded: a page that waits on AWS does not hold up the next request.
     return make_server(HOST, port, app, threaded=True)
