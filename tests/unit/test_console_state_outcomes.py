@@ -29,46 +29,53 @@ LAMBDA = {"resourceType": "lambda", "resource": "invoke"}
 
 
 class History:
-    """A history built event by event: ids from 1, each event after the previous one unless `after` says which."""
+    """A history built event by event: ids from 1, each event after the one before unless `after` names another;
+    `state` records which state the test means the event to belong to (in `owners`)."""
 
     def __init__(self) -> None:
         self.events: list[dict[str, Any]] = []
-        self.add("ExecutionStarted", after=0, executionStartedEventDetails={"input": "{}", "roleArn": "arn:role"})
+        self.owners: dict[int, str] = {}
+        self.add("ExecutionStarted", after=0, input="{}", roleArn="arn:aws:iam::111122223333:role/sfn")
 
     @property
     def last(self) -> int:
         return len(self.events)
 
-    def add(self, kind: str, after: int | None = None, **details: dict[str, Any]) -> int:
+    def add(self, kind: str, after: int | None = None, state: str | None = None, **fields: Any) -> int:
+        """`fields` go in the event type's details: TaskFailed's in taskFailedEventDetails, and so on."""
         event_id = self.last + 1
-        event = {
-            "timestamp": T0 + timedelta(seconds=event_id),
+        event: dict[str, Any] = {
+            "timestamp": at(event_id),
             "type": kind,
             "id": event_id,
             "previousEventId": self.last if after is None else after,
-            **details,
         }
+        if kind.endswith(("StateEntered", "StateExited")):
+            event["stateEnteredEventDetails" if kind.endswith("Entered") else "stateExitedEventDetails"] = fields
+            state = fields["name"]
+        elif fields:
+            event[kind[0].lower() + kind[1:] + "EventDetails"] = fields
         self.events.append(event)
+        if state is not None:
+            self.owners[event_id] = state
         return event_id
 
     def enter(self, kind: str, name: str, after: int | None = None, data: str = "{}") -> int:
-        details = {"name": name, "input": data, "inputDetails": {"truncated": False}}
-        return self.add(f"{kind}StateEntered", after, stateEnteredEventDetails=details)
+        return self.add(f"{kind}StateEntered", after, name=name, input=data, inputDetails={"truncated": False})
 
     def exit(self, kind: str, name: str, after: int | None = None, data: str = "{}") -> int:
-        details = {"name": name, "output": data, "outputDetails": {"truncated": False}}
-        return self.add(f"{kind}StateExited", after, stateExitedEventDetails=details)
+        return self.add(f"{kind}StateExited", after, name=name, output=data, outputDetails={"truncated": False})
 
-    def attempt(self, error: str | None = None, after: int | None = None) -> int:
+    def attempt(self, error: str | None = None, after: int | None = None, state: str | None = None) -> int:
         """One attempt of a Lambda task: scheduled, started, then succeeded or failed with `error`."""
-        self.add("TaskScheduled", after, taskScheduledEventDetails={**LAMBDA, "region": "eu-west-1"})
-        self.add("TaskStarted", taskStartedEventDetails=LAMBDA)
+        self.add("TaskScheduled", after, state, region="eu-west-1", parameters="{}", **LAMBDA)
+        self.add("TaskStarted", None, state, **LAMBDA)
         if error is None:
-            return self.add("TaskSucceeded", taskSucceededEventDetails={**LAMBDA, "output": "{}"})
-        return self.add("TaskFailed", taskFailedEventDetails={**LAMBDA, "error": error, "cause": f"{error} cause"})
+            return self.add("TaskSucceeded", None, state, output="{}", **LAMBDA)
+        return self.add("TaskFailed", None, state, error=error, cause=f"{error} cause", **LAMBDA)
 
     def fail_execution(self, error: str, after: int | None = None) -> int:
-        return self.add("ExecutionFailed", after, executionFailedEventDetails={"error": error, "cause": "why"})
+        return self.add("ExecutionFailed", after, error=error, cause="why")
 
 
 def at(event_id: int) -> datetime:
