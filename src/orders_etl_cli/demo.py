@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,6 @@ from orders_etl_cli.executions import TERMINAL, history, list_executions, source
 from orders_etl_cli.query import run_query
 from orders_etl_cli.stack import StackContext, load_stack
 from orders_etl_cli.text_table import format_table
-from orders_etl_console.server import HOST
 
 SAMPLES = Path("events/orders")
 WORKDIR = Path(".local")
@@ -82,8 +80,11 @@ def _serve_console(stack: StackContext, *, interactive: bool) -> None:
     from orders_etl_console.server import running_console
 
     app = create_app(stack, allow_actions=True)
-    port = DEFAULT_PORT if _port_free(DEFAULT_PORT) else 0
-    with running_console(app, port) as url:
+    with contextlib.ExitStack() as serving:
+        try:
+            url = serving.enter_context(running_console(app, DEFAULT_PORT))
+        except OSError:  # in use: any free port will do
+            url = serving.enter_context(running_console(app, 0))
         if not interactive:
             answer = requests.get(f"{url}pipeline/executions", timeout=30)
             print(f"  not a terminal, so it stops with the demo (its list answered HTTP {answer.status_code});")
@@ -95,11 +96,6 @@ def _serve_console(stack: StackContext, *, interactive: bool) -> None:
         with contextlib.suppress(KeyboardInterrupt):
             while True:
                 time.sleep(3600)
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex((HOST, port)) != 0
 
 
 def _section(title: str) -> None:

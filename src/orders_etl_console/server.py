@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +45,16 @@ def console_url(server: BaseWSGIServer) -> str:
 
 
 def _server(app: Flask, port: int) -> BaseWSGIServer:
+    _check_port_free(port)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request would bury the console's own
     # Threaded: a page that waits on AWS does not hold up the next request.
     return make_server(HOST, port, app, threaded=True)
+
+
+def _check_port_free(port: int) -> None:
+    """The OSError of a port in use, raised here: werkzeug would print its own lines and exit the process."""
+    if port == 0:
+        return
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug binds
+        probe.bind((HOST, port))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
@@ -203,3 +204,17 @@ def test_quarantine_show_json_has_the_report_and_every_problem_of_the_table(stac
     positions = [problem["position"] for problem in quarantined["report"]["problems"]]
     assert len(positions) > 1
     assert [line.split()[0] for line in shown.splitlines() if line.startswith("  $[")] == positions
+
+
+def test_a_console_on_a_port_in_use_gets_one_line_naming_the_way_out(cli: Cli) -> None:
+    # GIVEN something already listens on a port of 127.0.0.1
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        # WHEN the console is asked to serve there
+        code, _, err = cli("console", "--port", str(port))
+    # THEN it says so in one line, after naming its target, and exits 1
+    assert code == 1, err
+    assert err.strip().splitlines()[-1] == f"error: port {port} is in use: pass --port N (0 picks a free one)"
+    assert err.startswith("target: embedded AWS at ")
