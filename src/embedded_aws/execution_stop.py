@@ -2,8 +2,9 @@
 
 moto's StopExecution only signals the execution's worker thread, which sets ABORTED when it next wakes: a
 ListExecutions or DescribeExecution right after the answer may still say RUNNING (seen under load: a client
-listing RUNNING executions page by page got one it had just stopped). On AWS the answer carries the stopDate
-and the execution is ABORTED from then on. Here the answer waits, briefly, until the worker has said so.
+listing RUNNING executions page by page got one it had just stopped). On AWS the answer carries the stopDate;
+here it waits, briefly, until the worker has set ABORTED, so the tests of what follows a stop are deterministic.
+(AWS documents ListExecutions as eventually consistent: no client of ours counts on a listing being current.)
 """
 
 from __future__ import annotations
