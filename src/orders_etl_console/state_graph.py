@@ -82,12 +82,12 @@ def _transitions(name: str, state: dict[str, Any], *, top_level: bool) -> list[T
 
 
 LABEL_CHARS = 60
-_COMPARISONS = {
-    "Equals": "==",
-    "GreaterThan": ">",
+_COMPARISONS = {  # by the end of the operator's name: GreaterThanEquals before Equals, which it ends with
     "GreaterThanEquals": ">=",
-    "LessThan": "<",
     "LessThanEquals": "<=",
+    "GreaterThan": ">",
+    "LessThan": "<",
+    "Equals": "==",
 }
 
 
@@ -104,7 +104,8 @@ def choice_label(rule: dict[str, Any]) -> str:
     for key, value in rule.items():
         if key in ("Variable", "Next"):
             continue
-        operator = next((sign for suffix, sign in _COMPARISONS.items() if key.endswith(suffix)), key)
+        comparison = key.removesuffix("Path")  # StringEqualsPath: StringEquals, with another path's value
+        operator = next((sign for suffix, sign in _COMPARISONS.items() if comparison.endswith(suffix)), key)
         return f"{variable} {operator} {_value(key, value)}"
     return variable
 

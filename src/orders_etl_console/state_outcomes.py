@@ -1,8 +1,8 @@
 """What happened to each state of one execution, read from its event history, in the Step Functions console's terms:
 succeeded, failed, caught (failed, and a Catch took the execution on), in progress, cancelled, or not reached.
 
-Events of parallel work (inline Map iterations, Parallel branches) interleave, so an event is given to a state by
-following `previousEventId` back to the state's `…StateEntered` event, never by "the last state entered".
+Events of parallel work (inline Map iterations, Parallel branches) interleave, so an event is given to a state's visit
+by following `previousEventId` back to the `…StateEntered` event that began it, never by "the last state entered".
 """
 
 from __future__ import annotations
@@ -77,70 +77,99 @@ def state_outcomes(
 ) -> dict[str, StateOutcome]:
     """Each state that was entered, with its visits in order; `fail_states` (type Fail) count as failed once entered."""
     outcomes: dict[str, StateOutcome] = {}
-    by_id = {event["id"]: event for event in events}
-    state_of: dict[int, str] = {}  # event id -> the state it belongs to
+    visits: dict[int, StateVisit] = {}  # …StateEntered event id -> the visit it began
+    start_of = _visit_starts(events)
     for event in events:
         kind = event["type"]
-        if kind.endswith("StateEntered"):
+        if kind in _EXECUTION_ENDS:
+            _stop_open_visits(outcomes, event, _EXECUTION_ENDS[kind])
+            continue
+        start = start_of.get(event["id"])
+        if start is None:
+            continue
+        if start == event["id"]:  # a …StateEntered event: a new visit
             details = event["stateEnteredEventDetails"]
             name = details["name"]
-            state_of[event["id"]] = name
-            outcome = outcomes.setdefault(name, StateOutcome(name))
-            outcome.visits.append(StateVisit(event["timestamp"], input=details.get("input")))
+            visits[start] = StateVisit(event["timestamp"], input=details.get("input"))
             if name in fail_states:
-                outcome.visits[-1].ended_as = FAILED
+                visits[start].ended_as = FAILED
+            outcomes.setdefault(name, StateOutcome(name)).visits.append(visits[start])
             continue
-        name = _owner(event, by_id, state_of)
-        if name is None or name not in outcomes:
-            if kind in _EXECUTION_ENDS:
-                _stop_open_visits(outcomes, event, _EXECUTION_ENDS[kind])
-            continue
-        visit = outcomes[name].visits[-1]
+        visit = visits[start]
         if kind.endswith("StateExited"):
             visit.exited = event["timestamp"]
             visit.output = event["stateExitedEventDetails"].get("output")
         elif kind in _ATTEMPT_STARTS:
             visit.attempts += 1
             visit.last_attempt_failed = False
-        elif kind.endswith(_FAILURE_SUFFIXES) and not kind.startswith("Execution"):
+        elif kind.endswith(_FAILURE_SUFFIXES):
             details = _details(event)
             visit.error, visit.cause = details.get("error"), details.get("cause")
             visit.last_attempt_failed = True
-        elif kind.endswith(_SUCCESS_SUFFIXES) and not kind.startswith("Execution"):
+        elif kind.endswith(_SUCCESS_SUFFIXES):
             visit.last_attempt_failed = False
-        elif kind in _EXECUTION_ENDS:
-            _stop_open_visits(outcomes, event, _EXECUTION_ENDS[kind])
     return outcomes
 
 
 def event_state(events: list[dict[str, Any]]) -> dict[int, str]:
     """The state each event belongs to (event id -> state name); execution-level events have none."""
+    names = {e["id"]: e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")}
+    return {event_id: names[start] for event_id, start in _visit_starts(events).items()}
+
+
+def _visit_starts(events: list[dict[str, Any]]) -> dict[int, int]:
+    """The visit each event belongs to, as the id of the …StateEntered event that began it (event id -> that id).
+
+    Iterations of an inline Map visit the same states at the same time, so an event goes to a visit, not to the
+    state's latest one. A …StateExited event goes to a visit of its own state, past the visits of the states it
+    follows (a Map's or Parallel's exit follows its iterations' or branches' events). Execution-level events, and
+    an event that follows a state that had ended, belong to no visit.
+    """
     by_id = {event["id"]: event for event in events}
-    state_of: dict[int, str] = {}
+    names: dict[int, str] = {}  # …StateEntered event id -> its state
+    latest: dict[str, int] = {}  # state -> the …StateEntered event id of its latest visit
+    start_of: dict[int, int] = {}
     for event in events:
-        if event["type"].endswith("StateEntered"):
-            state_of[event["id"]] = event["stateEnteredEventDetails"]["name"]
+        kind, event_id = event["type"], event["id"]
+        if kind.endswith("StateEntered"):
+            names[event_id] = event["stateEnteredEventDetails"]["name"]
+            latest[names[event_id]] = start_of[event_id] = event_id
+            continue
+        if kind.startswith("Execution"):
+            continue
+        if kind.endswith("StateExited"):
+            name = str(event["stateExitedEventDetails"]["name"])
+            start = _exit_start(event, name, by_id, names, start_of) or latest.get(name)
         else:
-            name = _owner(event, by_id, state_of)
-            if name is not None:
-                state_of[event["id"]] = name
-    return state_of
+            start = _start(event, by_id, start_of)
+        if start is not None:
+            start_of[event_id] = start
+    return start_of
 
 
-def _owner(event: dict[str, Any], by_id: dict[int, dict[str, Any]], state_of: dict[int, str]) -> str | None:
-    if event["type"].endswith("StateExited"):
-        return str(event["stateExitedEventDetails"]["name"])
+def _start(event: dict[str, Any], by_id: dict[int, dict[str, Any]], start_of: dict[int, int]) -> int | None:
     previous = event.get("previousEventId")
-    seen = 0
-    while previous and seen < len(by_id):
-        if previous in state_of:
-            return state_of[previous]
-        earlier = by_id.get(previous)
-        if earlier is None:
+    for _ in range(len(by_id)):
+        earlier = by_id.get(previous) if previous else None
+        if earlier is None or earlier["type"].endswith("StateExited"):
+            return None  # after a state that had ended: no state's (the execution's end)
+        if previous in start_of:
+            return start_of[previous]
+        previous = earlier.get("previousEventId")
+    return None
+
+
+def _exit_start(
+    event: dict[str, Any], name: str, by_id: dict[int, dict[str, Any]], names: dict[int, str], start_of: dict[int, int]
+) -> int | None:
+    previous = event.get("previousEventId")
+    for _ in range(len(by_id)):
+        if not previous or previous not in by_id:
             return None
-        if earlier["type"].endswith("StateExited"):
-            return None  # the event follows a state that had ended: it belongs to no state (the execution's end)
-        previous, seen = earlier.get("previousEventId"), seen + 1
+        start = start_of.get(previous)
+        if start is not None and names[start] == name:
+            return start
+        previous = by_id[previous if start is None else start].get("previousEventId")  # past another state's visit
     return None
 
 

@@ -26,6 +26,7 @@ from support import FIRST_STATE, Stack, order, product
 
 T0 = datetime(2025, 11, 3, 12, 0, tzinfo=UTC)
 LAMBDA = {"resourceType": "lambda", "resource": "invoke"}
+PIPELINE = Path(__file__).resolve().parents[2] / "statemachine" / "order_pipeline.asl.json"
 
 
 class History:
@@ -66,16 +67,16 @@ class History:
     def exit(self, kind: str, name: str, after: int | None = None, data: str = "{}") -> int:
         return self.add(f"{kind}StateExited", after, name=name, output=data, outputDetails={"truncated": False})
 
-    def attempt(self, error: str | None = None, after: int | None = None, state: str | None = None) -> int:
+    def attempt(self, error: str | None = None, after: int | None = None) -> int:
         """One attempt of a Lambda task: scheduled, started, then succeeded or failed with `error`."""
-        self.add("TaskScheduled", after, state, region="eu-west-1", parameters="{}", **LAMBDA)
-        self.add("TaskStarted", None, state, **LAMBDA)
+        self.add("TaskScheduled", after, region="eu-west-1", parameters="{}", **LAMBDA)
+        self.add("TaskStarted", **LAMBDA)
         if error is None:
-            return self.add("TaskSucceeded", None, state, output="{}", **LAMBDA)
-        return self.add("TaskFailed", None, state, error=error, cause=f"{error} cause", **LAMBDA)
+            return self.add("TaskSucceeded", output="{}", **LAMBDA)
+        return self.add("TaskFailed", error=error, cause=f"{error} cause", **LAMBDA)
 
-    def fail_execution(self, error: str, after: int | None = None) -> int:
-        return self.add("ExecutionFailed", after, error=error, cause="why")
+    def fail_execution(self, error: str) -> int:
+        return self.add("ExecutionFailed", error=error, cause="why")
 
 
 def at(event_id: int) -> datetime:
@@ -85,7 +86,7 @@ def at(event_id: int) -> datetime:
 @pytest.mark.parametrize(("failures", "retries"), [(0, 0), (2, 2)])
 def test_a_task_that_succeeds_at_last_succeeded_with_its_retries(failures: int, retries: int) -> None:
     history = History()
-    history.enter("Task", "Validate", data='{"key": "a"}')
+    entered = history.enter("Task", "Validate", data='{"key": "a"}')
     for _ in range(failures):
         history.attempt("Lambda.TooManyRequestsException")
     history.attempt()
@@ -97,7 +98,7 @@ def test_a_task_that_succeeds_at_last_succeeded_with_its_retries(failures: int, 
     assert (outcome.status, outcome.retries) == (SUCCEEDED, retries)
     [visit] = outcome.visits
     assert (visit.attempts, visit.input, visit.output) == (failures + 1, '{"key": "a"}', '{"rows": 2}')
-    assert (visit.entered, visit.exited) == (at(2), at(exited))
+    assert (visit.entered, visit.exited) == (at(entered), at(exited))
 
 
 def test_a_failure_that_a_catch_takes_on_is_caught_with_its_error() -> None:
@@ -117,22 +118,22 @@ def test_a_failure_that_a_catch_takes_on_is_caught_with_its_error() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "failure", "attempt_start"),
+    ("kind", "attempt_start", "started", "failure"),
     [
-        ("Task", {"type": "TaskFailed", "taskFailedEventDetails": {**LAMBDA, "error": "E", "cause": "C"}}, "Task"),
-        ("Map", {"type": "MapRunFailed", "mapRunFailedEventDetails": {"error": "E", "cause": "C"}}, "MapRun"),
+        ("Task", "TaskScheduled", LAMBDA, "TaskFailed"),
+        ("Map", "MapRunStarted", {"mapRunArn": "arn:aws:states:eu-west-1:111122223333:mapRun:m/r:1"}, "MapRunFailed"),
     ],
 )
 def test_an_uncaught_failure_fails_the_state_with_the_failures_error(
-    kind: str, failure: dict[str, Any], attempt_start: str
+    kind: str, attempt_start: str, started: dict[str, str], failure: str
 ) -> None:
     history = History()
     history.enter("Pass", "Before")
     history.exit("Pass", "Before")
     history.enter(kind, "Work")
-    history.add("TaskScheduled" if attempt_start == "Task" else "MapRunStarted")
-    failed = history.add(failure["type"], **{k: v for k, v in failure.items() if k != "type"})
-    end = history.fail_execution("E", after=failed)
+    history.add(attempt_start, **started)
+    history.add(failure, error="E", cause="C")  # in taskFailedEventDetails, mapRunFailedEventDetails
+    end = history.fail_execution("E")
 
     outcomes = state_outcomes(history.events)
 
@@ -144,11 +145,12 @@ def test_an_uncaught_failure_fails_the_state_with_the_failures_error(
 def test_an_execution_failing_inside_a_state_without_a_failure_event_gives_it_the_executions_error() -> None:
     history = History()
     history.enter("Choice", "Which way?")
-    history.add("ExecutionFailed", executionFailedEventDetails={"error": "States.NoChoiceMatched", "cause": "none"})
+    history.add("ExecutionFailed", error="States.NoChoiceMatched", cause="no rule matched")
 
-    [visit] = state_outcomes(history.events)["Which way?"].visits
+    outcome = state_outcomes(history.events)["Which way?"]
 
-    assert (visit.ended_as, visit.error, visit.cause) == (FAILED, "States.NoChoiceMatched", "none")
+    assert outcome.status == FAILED
+    assert (outcome.visits[0].error, outcome.visits[0].cause) == ("States.NoChoiceMatched", "no rule matched")
 
 
 def test_a_fail_state_counts_as_failed_once_entered_when_named_in_fail_states() -> None:
@@ -156,7 +158,7 @@ def test_a_fail_state_counts_as_failed_once_entered_when_named_in_fail_states() 
     history.enter("Task", "Quarantine")
     history.attempt()
     history.exit("Task", "Quarantine")
-    history.enter("Fail", "Reject")  # read before the ExecutionFailed that follows
+    history.enter("Fail", "Reject")  # the history as read before the ExecutionFailed that follows
 
     assert state_outcomes(history.events, fail_states={"Reject"})["Reject"].status == FAILED
     assert state_outcomes(history.events)["Reject"].status == RUNNING
@@ -166,20 +168,20 @@ def test_a_fail_state_counts_as_failed_once_entered_when_named_in_fail_states() 
 
 
 @pytest.mark.parametrize(
-    ("end", "status"),
+    ("end", "details", "status"),
     [
-        (None, RUNNING),
-        ({"type": "ExecutionAborted", "executionAbortedEventDetails": {}}, CANCELLED),
-        ({"type": "ExecutionTimedOut", "executionTimedOutEventDetails": {"error": "States.Timeout"}}, FAILED),
+        (None, {}, RUNNING),
+        ("ExecutionAborted", {"cause": "stopped by hand"}, CANCELLED),
+        ("ExecutionTimedOut", {"error": "States.Timeout"}, FAILED),
     ],
 )
-def test_an_execution_still_in_or_stopped_in_a_state(end: dict[str, Any] | None, status: str) -> None:
+def test_an_execution_still_in_or_stopped_in_a_state(end: str | None, details: dict[str, str], status: str) -> None:
     history = History()
     history.enter("Task", "Check crawl")
-    history.add("TaskScheduled", taskScheduledEventDetails=LAMBDA)
-    history.add("TaskStarted", taskStartedEventDetails=LAMBDA)
+    history.add("TaskScheduled", **LAMBDA)
+    history.add("TaskStarted", **LAMBDA)
     if end is not None:
-        history.add(end["type"], **{k: v for k, v in end.items() if k != "type"})
+        history.add(end, **details)
 
     outcome = state_outcomes(history.events)["Check crawl"]
 
@@ -209,8 +211,8 @@ def test_a_redriven_state_that_succeeds_the_second_time_succeeded_in_two_visits(
     history = History()
     history.enter("Task", "Flatten")
     history.attempt("ConnectionResetError")
-    failed = history.fail_execution("ConnectionResetError")
-    history.add("ExecutionRedriven", after=failed, executionRedrivenEventDetails={"redriveCount": 1})
+    history.fail_execution("ConnectionResetError")
+    history.add("ExecutionRedriven", redriveCount=1)
     history.enter("Task", "Flatten")
     history.attempt()
     history.exit("Task", "Flatten")
@@ -223,73 +225,63 @@ def test_a_redriven_state_that_succeeds_the_second_time_succeeded_in_two_visits(
     assert (outcome.visits[1].ended_as, outcome.visits[1].error) == (None, None)
 
 
-def interleaved_branches() -> tuple[History, dict[int, str]]:
-    """A Parallel state whose two branches' events interleave; B's first attempt fails and is retried."""
+def test_interleaved_branches_each_event_goes_to_its_own_state() -> None:
+    # GIVEN a Parallel state whose two branches' events interleave, B's first attempt failing and retried
     history = History()
-    parallel = history.enter("Parallel", "Both")
-    started = history.add("ParallelStateStarted")
-    expected = {parallel: "Both", started: "Both"}
+    history.enter("Parallel", "Both")
+    started = history.add("ParallelStateStarted", state="Both")
     a = history.enter("Task", "A", after=started)
     b = history.enter("Task", "B", after=started)
-    expected |= {a: "A", b: "B"}
-    a = history.add("TaskScheduled", after=a, taskScheduledEventDetails=LAMBDA)
-    b = history.add("TaskScheduled", after=b, taskScheduledEventDetails=LAMBDA)
-    a = history.add("TaskStarted", after=a, taskStartedEventDetails=LAMBDA)
-    b = history.add("TaskStarted", after=b, taskStartedEventDetails=LAMBDA)
-    b = history.add("TaskFailed", after=b, taskFailedEventDetails={**LAMBDA, "error": "Busy", "cause": "retry"})
-    expected |= dict.fromkeys(range(a - 3, b + 1), "A") | {b - 4: "B", b - 2: "B", b: "B"}
-    b = history.add("TaskScheduled", after=b, taskScheduledEventDetails=LAMBDA)
-    a = history.add("TaskSucceeded", after=a, taskSucceededEventDetails={**LAMBDA, "output": '"a"'})
-    a = history.exit("Task", "A", after=a, data='"a"')
-    b = history.add("TaskStarted", after=b, taskStartedEventDetails=LAMBDA)
-    b = history.add("TaskSucceeded", after=b, taskSucceededEventDetails={**LAMBDA, "output": '"b"'})
-    b = history.exit("Task", "B", after=b, data='"b"')
-    expected |= {b - 5: "B", a - 1: "A", a: "A", b - 2: "B", b - 1: "B", b: "B"}
-    history.add("ParallelStateSucceeded")
-    expected[history.exit("Parallel", "Both", data='["a", "b"]')] = "Both"
-    history.add("ExecutionSucceeded", executionSucceededEventDetails={"output": '["a", "b"]'})
-    return history, expected
-
-
-def test_interleaved_branches_each_event_goes_to_its_own_state() -> None:
-    history, expected = interleaved_branches()
-    # The branches' events as built: A's scheduled, B's scheduled, A's started, B's started, B's failure, ...
-    assert [expected.get(event["id"]) for event in history.events[4:16]] == list("ABABBBAABBBB")
-
+    a = history.add("TaskScheduled", after=a, state="A", **LAMBDA)
+    b = history.add("TaskScheduled", after=b, state="B", **LAMBDA)
+    a = history.add("TaskStarted", after=a, state="A", **LAMBDA)
+    b = history.add("TaskStarted", after=b, state="B", **LAMBDA)
+    b = history.add("TaskFailed", after=b, state="B", error="Busy", cause="try again", **LAMBDA)
+    b = history.add("TaskScheduled", after=b, state="B", **LAMBDA)
+    a = history.add("TaskSucceeded", after=a, state="A", output='"a"', **LAMBDA)
+    history.exit("Task", "A", after=a, data='"a"')
+    b = history.add("TaskStarted", after=b, state="B", **LAMBDA)
+    b = history.add("TaskSucceeded", after=b, state="B", output='"b"', **LAMBDA)
+    history.exit("Task", "B", after=b, data='"b"')
+    succeeded = history.add("ParallelStateSucceeded")  # after B's exit, the last of the branches'
+    history.exit("Parallel", "Both", data='["a", "b"]')
+    history.add("ExecutionSucceeded", output='["a", "b"]')
+    assert "".join(history.owners[event["id"]] for event in history.events[3:15]) == "ABABABBBAABB"
+    # WHEN it is read
     outcomes = state_outcomes(history.events)
-
+    owners = event_state(history.events)
+    # THEN each state has its own events: B's failure and retry are not A's
     assert {name: (o.status, o.retries, o.visits[0].output) for name, o in outcomes.items()} == {
         "Both": (SUCCEEDED, 0, '["a", "b"]'),
         "A": (SUCCEEDED, 0, '"a"'),
         "B": (SUCCEEDED, 1, '"b"'),
     }
-    owners = event_state(history.events)
-    assert {event_id: owners.get(event_id) for event_id in expected} == expected
-    assert 1 not in owners  # ExecutionStarted
-    assert history.last not in owners  # ExecutionSucceeded
+    assert {event_id: owners.get(event_id) for event_id in history.owners} == history.owners
+    assert {1, history.last}.isdisjoint(owners)  # ExecutionStarted, ExecutionSucceeded
+    assert owners.get(succeeded) in (None, "Both")  # the Parallel's own event is not B's, though it follows B's exit
 
 
 def test_concurrent_iterations_of_an_inline_map_keep_their_own_visits() -> None:
-    # As moto's engine (and AWS) writes them: the second item's iteration runs while the first one's task retries
+    # GIVEN an inline Map's two iterations, as moto's engine writes them: the second runs while the first retries
     history = History()
     history.enter("Map", "Each file")
-    started = history.add("MapStateStarted", mapStateStartedEventDetails={"length": 2})
-    first = history.add("MapIterationStarted", after=started, mapIterationStartedEventDetails={"index": 0})
+    started = history.add("MapStateStarted", length=2)
+    first = history.add("MapIterationStarted", after=started, name="Each file", index=0)
     first = history.enter("Task", "Pin", after=first, data='{"key": "a"}')
-    second = history.add("MapIterationStarted", after=started, mapIterationStartedEventDetails={"index": 1})
+    second = history.add("MapIterationStarted", after=started, name="Each file", index=1)
     second = history.enter("Task", "Pin", after=second, data='{"key": "b"}')
     first = history.attempt("Busy", after=first)
     second = history.attempt(after=second)
     second = history.exit("Task", "Pin", after=second, data='"b pinned"')
-    history.add("MapIterationSucceeded", after=second, mapIterationSucceededEventDetails={"index": 1})
+    history.add("MapIterationSucceeded", name="Each file", index=1)
     first = history.attempt(after=first)
     first = history.exit("Task", "Pin", after=first, data='"a pinned"')
-    history.add("MapIterationSucceeded", after=first, mapIterationSucceededEventDetails={"index": 0})
+    history.add("MapIterationSucceeded", name="Each file", index=0)
     history.add("MapStateSucceeded")
     history.exit("Map", "Each file")
-
+    # WHEN it is read
     outcomes = state_outcomes(history.events)
-
+    # THEN each iteration's events went to its own visit of the state
     pin = outcomes["Pin"]
     assert [(v.input, v.attempts, v.output, v.exited is not None) for v in pin.visits] == [
         ('{"key": "a"}', 2, '"a pinned"', True),
@@ -299,16 +291,16 @@ def test_concurrent_iterations_of_an_inline_map_keep_their_own_visits() -> None:
     assert outcomes["Each file"].status == SUCCEEDED
 
 
-def test_event_state_leaves_the_executions_own_events_out() -> None:
+def test_event_state_gives_the_executions_own_events_no_state() -> None:
     history = History()
     entered = history.enter("Task", "Flatten")
     history.attempt("ConnectionResetError")
     failed = history.fail_execution("ConnectionResetError")
-    redriven = history.add("ExecutionRedriven", after=failed, executionRedrivenEventDetails={"redriveCount": 1})
+    redriven = history.add("ExecutionRedriven", redriveCount=1)
 
     owners = event_state(history.events)
 
-    assert owners == {event_id: "Flatten" for event_id in range(entered, failed)}
+    assert owners == dict.fromkeys(range(entered, failed), "Flatten")
     assert {1, failed, redriven}.isdisjoint(owners)
 
 
@@ -317,33 +309,28 @@ def test_a_real_history_of_a_quarantined_file(stack: Stack) -> None:
     body = json.dumps([order("B-1", "2025-03-01T10:00:00Z", product("P-1", 1.005))]).encode()
     [execution] = stack.run({"raw/bad/orders.json": body})
     events = stack.client("stepfunctions").get_execution_history(executionArn=execution["executionArn"])["events"]
-    definition = json.loads((Path(__file__).resolve().parents[2] / "statemachine" / "order_pipeline.asl.json").read_text())
-    graph = graph_of(definition)
+    graph = graph_of(json.loads(PIPELINE.read_text()))
     # WHEN its history is read as the execution's page reads it
     outcomes = state_outcomes(events, fail_states={name for name, s in graph.states.items() if s.type == "Fail"})
-    # THEN Validate's error was caught, the file quarantined, the execution failed in the Fail state
-    statuses = {name: outcomes[name].status for name in outcomes}
-    assert statuses == {
+    # THEN Validate's error was caught, the file quarantined, and the execution failed in the Fail state;
+    # the other states were not reached
+    assert {name: outcomes[name].status if name in outcomes else NOT_REACHED for name in graph.states} == {
         FIRST_STATE: SUCCEEDED,
+        "Read the latest version": NOT_REACHED,
         "Validate order file": CAUGHT,
+        "Flatten to Parquet": NOT_REACHED,
+        "Start crawl": NOT_REACHED,
+        "Wait for the crawl": NOT_REACHED,
+        "Count the check": NOT_REACHED,
+        "Check crawl": NOT_REACHED,
+        "Crawl finished?": NOT_REACHED,
+        "Table updated": NOT_REACHED,
+        "Nothing to do": NOT_REACHED,
         "Quarantine the file": SUCCEEDED,
         "Reject the file": FAILED,
     }
-    assert set(graph.states) - set(outcomes) == {
-        "Read the latest version",
-        "Flatten to Parquet",
-        "Start crawl",
-        "Wait for the crawl",
-        "Count the check",
-        "Check crawl",
-        "Crawl finished?",
-        "Table updated",
-        "Nothing to do",
-    }  # not reached: the page shows them as NOT_REACHED
     assert outcomes["Validate order file"].visits[0].error == "InvalidOrderFile"
-    assert NOT_REACHED not in statuses.values()
-    # AND each of its events belongs to the state entered last (the history has no parallel work), the
-    # execution's own events to none
+    # AND each event belongs to the state entered last (nothing ran in parallel), the execution's own to none
     last_entered, expected = "", {}
     for event in events:
         if event["type"].endswith("StateEntered"):
