@@ -7,13 +7,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from orders_etl_cli.execution_commands import execution_arn
 from orders_etl_cli.execution_redrive import RedriveSummary, fail_states, redrive_executions
-from orders_etl_cli.execution_search import describe_row, find_executions, parse_since
-from orders_etl_cli.failures import CommandError
+from orders_etl_cli.execution_search import describe_row, find_executions
 from orders_etl_cli.quarantine_area import find_area
 from orders_etl_cli.quarantine_replay import move_back_to_raw
-from orders_etl_console.context import ConsoleContext, console
+from orders_etl_console.context import ConsoleContext, console, started_since
 
 pages = Blueprint("actions", __name__)
 
@@ -29,7 +27,7 @@ def _allowed() -> ConsoleContext:
 def redrive_one(machine: str, name: str) -> Response:
     context = _allowed()
     sfn = context.sfn
-    row = describe_row(sfn, {"executionArn": execution_arn(context.machine_arn(machine), name)})
+    row = describe_row(sfn, {"executionArn": context.execution_arn(machine, name)})
     summary = redrive_executions(sfn, [row], fail_states=fail_states(context.definition(machine)))
     flash(_said(summary))
     return redirect(url_for("executions.execution", machine=machine, name=name))
@@ -38,12 +36,8 @@ def redrive_one(machine: str, name: str) -> Response:
 @pages.post("/<machine>/redrive-failed")
 def redrive_failed(machine: str) -> Response:
     context = _allowed()
-    since_text = request.form.get("since", "").strip()
-    try:
-        since = parse_since(since_text) if since_text else None
-    except CommandError as error:
-        abort(400, str(error).replace("--since", "since"))
-    rows = find_executions(context.sfn, context.machine_arn(machine), status="FAILED", since=since)
+    started = started_since(request.form.get("since", "").strip())
+    rows = find_executions(context.sfn, context.machine_arn(machine), status="FAILED", since=started)
     summary = redrive_executions(context.sfn, rows, fail_states=fail_states(context.definition(machine)))
     flash(_said(summary))
     return redirect(url_for("executions.listing", machine=machine))

@@ -69,8 +69,12 @@ def _page_globals() -> dict[str, Any]:
     }
 
 
-def _error_page(error: Exception) -> tuple[str, int]:
+def _error_page(error: Exception) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
     """One line saying what is wrong (an AWS error, a missing execution), never a traceback."""
+    if isinstance(error, HTTPException) and error.code == 421:
+        # Asked for under another host name (DNS rebinding): the page that asked can read this answer, so it is the
+        # line alone, without the page around it (the target names the account, the endpoint, the outputs file).
+        return f"{error.description}\n", 421, {"Content-Type": "text/plain; charset=utf-8"}
     if isinstance(error, HTTPException):
         return render_template("error.html", message=error.description, code=error.code), error.code or 500
     if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code", "").endswith(_MISSING):

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask import abort, current_app
 
-from orders_etl_cli.execution_search import ExecutionRow, describe_row
+from orders_etl_cli.execution_commands import execution_arn
+from orders_etl_cli.execution_search import ExecutionRow, describe_row, parse_since
 from orders_etl_cli.executions import TERMINAL
+from orders_etl_cli.failures import CommandError
 from orders_etl_cli.stack import StackContext
 
 EXTENSION = "orders_etl_console"
@@ -44,6 +47,12 @@ class ConsoleContext:
             abort(404, f"no state machine {machine!r}: the console knows {', '.join(MACHINES)}")
         return self.stack.outputs[MACHINES[machine]]
 
+    def execution_arn(self, machine: str, name: str) -> str:
+        """The ARN of the execution `name` of that state machine; never another's (a name holds no colon)."""
+        if ":" in name:
+            abort(404, f"{name!r} is not an execution name (names hold no colon)")
+        return execution_arn(self.machine_arn(machine), name)
+
     def definition(self, machine: str) -> dict[str, Any]:
         """The deployed definition (DescribeStateMachine), read once per console: a redeploy needs a restart."""
         with self._lock:
@@ -65,6 +74,14 @@ class ConsoleContext:
             with self._lock:
                 self._rows[key] = row
         return row
+
+
+def started_since(text: str) -> datetime | None:
+    """A "started since" field: `2h`, `7d`, `2026-11-01`, or empty for any time; a mistake is a 400 saying why."""
+    try:
+        return parse_since(text) if text else None
+    except CommandError as error:
+        abort(400, str(error).replace("--since ", "started since "))
 
 
 def console() -> ConsoleContext:

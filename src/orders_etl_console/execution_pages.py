@@ -11,11 +11,11 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from orders_etl.quarantine import error_message
-from orders_etl_cli.execution_commands import STATUSES, console_url, execution_arn
+from orders_etl_cli.execution_commands import STATUSES, console_url
 from orders_etl_cli.execution_redrive import fail_states, why_not_redrive
-from orders_etl_cli.execution_search import ExecutionRow, execution_row, find_executions, parse_since
+from orders_etl_cli.execution_search import ExecutionRow, execution_row, find_executions
 from orders_etl_cli.executions import history
-from orders_etl_console.context import MACHINES, console
+from orders_etl_console.context import MACHINES, console, started_since
 from orders_etl_console.mermaid_text import flowchart
 from orders_etl_console.state_graph import StateGraph, graph_of
 from orders_etl_console.state_outcomes import (
@@ -50,7 +50,7 @@ def listing(machine: str) -> str:
         context.sfn,
         arn,
         status=status,
-        since=parse_since(since_text) if since_text else None,
+        since=started_since(since_text),
         key_prefix=key or None,
         limit=page * PAGE_SIZE + 1,  # one more tells whether there is a next page
         describe=context.describe,
@@ -92,7 +92,7 @@ class StateRow:
 def execution(machine: str, name: str) -> str:
     context = console()
     sfn = context.sfn
-    arn = execution_arn(context.machine_arn(machine), name)
+    arn = context.execution_arn(machine, name)
     described = sfn.describe_execution(executionArn=arn)
     events = history(sfn, arn)
     definition = context.definition(machine)

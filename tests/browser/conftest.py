@@ -9,7 +9,6 @@ expected_conditions or a function of the driver, e.g.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,7 +19,6 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
 
-from orders_etl_cli.stack import load_stack
 from support import Stack
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,14 +92,11 @@ def console_assets() -> Path:
 def console_url(console_assets: Path, stack: Stack, tmp_path: Path) -> Iterator[str]:
     """The URL of the console (actions allowed) on the test's stack, as `orders-etl console --outputs FILE` sees
     it, served in a thread of this process until the test ends."""
-    # Imported here: a console that does not import yet fails these tests, not the collection of the others.
+    from console_support import embedded_target
     from orders_etl_console.app import create_app
     from orders_etl_console.server import running_console
 
-    outputs = tmp_path / "outputs.json"
-    outputs.write_text(json.dumps({**stack.outputs, "EndpointUrl": stack.endpoint_url}))
-    target = load_stack(outputs, None, embedded_only=True)
-    app = create_app(target, allow_actions=True)
+    app = create_app(embedded_target(stack, tmp_path), allow_actions=True)
     with running_console(app) as url:
         yield url
 
