@@ -1,14 +1,14 @@
 """The console (orders_etl_console) seen as a browser sees it, without a browser: Flask's test client on a test's
-stack, requests that name the console's own host and origin, and pages read back with a small HTML tree."""
+stack, requests that name the console's own host and origin, and pages read back with BeautifulSoup."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bs4 import BeautifulSoup, Tag
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -21,7 +21,6 @@ from support import Stack
 # Flask's test client sends `Host: localhost`; a browser's form on that page sends this Origin with a POST.
 HOST_URL = "http://localhost"
 EMBEDDED_REGION = "us-east-1"
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
 def embedded_target(stack: Stack, tmp_path: Path) -> StackContext:
@@ -61,80 +60,18 @@ def post_form(client: FlaskClient, url: str, data: dict[str, str] | None = None,
     return client.post(url, data=data or {}, headers={"Origin": HOST_URL}, **kwargs)
 
 
-@dataclass
-class Element:
-    tag: str
-    attrs: dict[str, str]
-    children: list[Element | str] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        """The text inside, whitespace collapsed, as a browser's innerText roughly shows it."""
-        return " ".join(self._strings().split())
-
-    def _strings(self) -> str:
-        return "".join(child if isinstance(child, str) else " " + child._strings() + " " for child in self.children)
-
-    def elements(self) -> list[Element]:
-        """Every element below this one, in document order."""
-        found: list[Element] = []
-        for child in self.children:
-            if isinstance(child, Element):
-                found.append(child)
-                found.extend(child.elements())
-        return found
-
-    def select(self, tag: str | None = None, *, cls: str | None = None, **attrs: str) -> list[Element]:
-        """The elements below with that tag, class and attributes (`data_status` for data-status)."""
-        wanted = {name.replace("_", "-"): value for name, value in attrs.items()}
-        return [
-            element
-            for element in self.elements()
-            if (tag is None or element.tag == tag)
-            and (cls is None or cls in element.attrs.get("class", "").split())
-            and all(element.attrs.get(name) == value for name, value in wanted.items())
-        ]
-
-    def one(self, tag: str | None = None, *, cls: str | None = None, **attrs: str) -> Element:
-        found = self.select(tag, cls=cls, **attrs)
-        assert len(found) == 1, f"{len(found)} elements {tag or ''}.{cls or ''} {attrs}"
-        return found[0]
-
-    def by_id(self, element_id: str) -> Element:
-        return self.one(id=element_id)
-
-    def has_id(self, element_id: str) -> bool:
-        return bool(self.select(id=element_id))
+def page(response: TestResponse) -> BeautifulSoup:
+    """The response's HTML, parsed by Python's own parser, to be read with CSS selectors."""
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
-class _TreeBuilder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Element("#document", {})
-        self._open = [self.root]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        element = Element(tag, {name: value or "" for name, value in attrs})
-        self._open[-1].children.append(element)
-        if tag not in _VOID:
-            self._open.append(element)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._open[-1].children.append(Element(tag, {name: value or "" for name, value in attrs}))
-
-    def handle_endtag(self, tag: str) -> None:
-        for depth in range(len(self._open) - 1, 0, -1):
-            if self._open[depth].tag == tag:
-                del self._open[depth:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        self._open[-1].children.append(data)
+def one(scope: Tag, selector: str) -> Tag:
+    """The one element below `scope` that matches the CSS selector (there must be exactly one)."""
+    found = scope.select(selector)
+    assert len(found) == 1, f"{len(found)} elements match {selector!r}"
+    return found[0]
 
 
-def page(response: TestResponse) -> Element:
-    """The response's HTML as a tree of elements."""
-    builder = _TreeBuilder()
-    builder.feed(response.get_data(as_text=True))
-    builder.close()
-    return builder.root
+def text(element: Tag) -> str:
+    """The text inside, whitespace collapsed, as a browser's innerText roughly shows it."""
+    return " ".join(element.get_text(" ").split())

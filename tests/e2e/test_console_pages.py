@@ -10,15 +10,17 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from bs4 import Tag
 
 from console_support import (
     HOST_URL,
-    Element,
     aws_target,
     console_client,
     embedded_target,
+    one,
     page,
     post_form,
+    text,
 )
 from orders_etl_console import execution_pages
 from support import Stack, order, product
@@ -66,12 +68,12 @@ def redrives(stack: Stack, execution: dict[str, Any]) -> tuple[str, int]:
     return described["status"], int(described.get("redriveCount", 0))
 
 
-def row_names(shown: Element) -> list[str]:
-    return [row.attrs["data-name"] for row in shown.select("tr", cls="execution")]
+def row_names(shown: Tag) -> list[str]:
+    return [row["data-name"] for row in shown.select("tr.execution")]
 
 
-def notices(shown: Element) -> list[str]:
-    return [item.text for item in shown.by_id("notices").select("li")] if shown.has_id("notices") else []
+def notices(shown: Tag) -> list[str]:
+    return [text(item) for item in one(shown, "#notices").select("li")] if shown.select("#notices") else []
 
 
 def test_another_host_is_refused_without_the_stack_in_the_body_and_a_form_from_another_origin_changes_nothing(
@@ -95,14 +97,14 @@ def test_another_host_is_refused_without_the_stack_in_the_body_and_a_form_from_a
             assert "target:" not in body
             assert body.strip() == "the console answers only requests to 127.0.0.1 or localhost"
     # (the same request naming the console's host shows the execution: the Host alone made the difference)
-    assert page(client.get(execution_page)).by_id("redrive").text == "Redrive"
+    assert text(one(page(client.get(execution_page)), "#redrive")) == "Redrive"
 
     # WHEN the redrive is posted without an Origin, or from another origin
     for origin in (None, "http://evil.example", "null", f"{HOST_URL}:8080", "https://localhost"):
         refused = client.post(redrive, headers={} if origin is None else {"Origin": origin})
         # THEN it is refused with the reason
         assert refused.status_code == 403, origin
-        assert page(refused).by_id("error").text == "actions are taken only from the console's own pages"
+        assert text(one(page(refused), "#error")) == "actions are taken only from the console's own pages"
     # AND posted through a rebound name, Origin and Host both the other site's, it is refused too
     rebound = client.post(redrive, headers={"Host": "evil.example", "Origin": "http://evil.example"})
     assert rebound.status_code == 421
@@ -132,16 +134,16 @@ def test_on_aws_the_pages_say_actions_are_off_and_refuse_them_until_the_console_
     # WHEN the failed execution's page opens
     shown = page(client.get(execution_page))
     # THEN it names the AWS account, says actions are off and how to turn them on, and the Redrive button is disabled
-    assert shown.by_id("target").text.startswith("target: AWS account ")
-    assert "start the console with --allow-actions" in shown.by_id("actions-off").text
-    button = shown.by_id("redrive")
-    assert "disabled" in button.attrs and "--allow-actions" in button.attrs["title"]
+    assert text(one(shown, "#target")).startswith("target: AWS account ")
+    assert "start the console with --allow-actions" in text(one(shown, "#actions-off"))
+    button = one(shown, "#redrive")
+    assert "disabled" in button.attrs and "--allow-actions" in button["title"]
     # AND a page of another site asking through a rebound name learns nothing of the account
     rebound = client.get(execution_page, headers={"Host": "evil.example"})
     assert rebound.status_code == 421 and "AWS account" not in rebound.get_data(as_text=True)
     # AND the list's bulk redrive is disabled as well
     listing = page(client.get("/pipeline/executions"))
-    assert "disabled" in listing.by_id("redrive-failed").one("button").attrs
+    assert "disabled" in one(one(listing, "#redrive-failed"), "button").attrs
 
     # WHEN the redrive, the bulk redrive and a replay are posted all the same, from the console's own pages
     refused = [
@@ -151,13 +153,13 @@ def test_on_aws_the_pages_say_actions_are_off_and_refuse_them_until_the_console_
     ]
     # THEN each is refused, saying how to allow actions, and nothing was redriven
     assert [response.status_code for response in refused] == [403, 403, 403]
-    assert all("--allow-actions" in page(response).by_id("error").text for response in refused)
+    assert all("--allow-actions" in text(one(page(response), "#error")) for response in refused)
     assert redrives(stack, failed) == ("FAILED", 0)
 
     # WHEN the console is started with --allow-actions and the Redrive button pressed
     allowed = console_client(aws_target(stack), allow_actions=True)
     shown = page(allowed.get(execution_page))
-    assert not shown.has_id("actions-off") and "disabled" not in shown.by_id("redrive").attrs
+    assert not shown.select("#actions-off") and "disabled" not in one(shown, "#redrive").attrs
     redriven_page = page(post_form(allowed, f"{execution_page}/redrive", follow_redirects=True))
     # THEN the page says it was redriven, and the execution ends SUCCEEDED
     assert notices(redriven_page) == ["redriven: 1"]
@@ -188,7 +190,7 @@ def test_a_missing_execution_or_machine_and_a_bad_filter_are_one_line_not_a_trac
         response = client.get(path)
         # THEN each answers its code with one line saying what is wrong, and no traceback
         assert response.status_code == code, path
-        assert line in page(response).by_id("error").text, path
+        assert line in text(one(page(response), "#error")), path
         assert "Traceback" not in response.get_data(as_text=True), path
     # AND so do forms naming what does not exist
     forms = {
@@ -204,7 +206,7 @@ def test_a_missing_execution_or_machine_and_a_bad_filter_are_one_line_not_a_trac
     for path, (data, code, line) in forms.items():
         response = post_form(client, path, data)
         assert response.status_code == code, path
-        assert line in page(response).by_id("error").text, path
+        assert line in text(one(page(response), "#error")), path
         assert "Traceback" not in response.get_data(as_text=True), path
 
 
@@ -227,43 +229,43 @@ def test_the_list_filters_by_status_and_key_and_pages_newest_first_without_losin
     first = page(client.get("/pipeline/executions"))
     # THEN it shows the 5 newest, newest first, with an older link and no newer one
     assert row_names(first) == newest_first[:5]
-    assert not first.has_id("newer")
+    assert not first.select("#newer")
     # WHEN the older link is followed
-    second = page(client.get(first.by_id("older").attrs["href"]))
+    second = page(client.get(one(first, "#older")["href"]))
     # THEN the other 2 show, with a newer link back to the first page and no older one
     assert row_names(second) == newest_first[5:]
-    assert not second.has_id("older")
-    assert row_names(page(client.get(second.by_id("newer").attrs["href"]))) == newest_first[:5]
+    assert not second.select("#older")
+    assert row_names(page(client.get(one(second, "#newer")["href"]))) == newest_first[:5]
 
     # WHEN the list is filtered by status
     failed = page(client.get("/pipeline/executions?status=FAILED"))
     # THEN only the FAILED ones show, each with its failed state and error
     assert set(row_names(failed)) == {named["raw/a/bad.json"], named["raw/b/bad.json"]}
-    for row in failed.select("tr", cls="execution"):
-        assert row.attrs["data-status"] == "FAILED"
-        assert (row.one(cls="failed-state").text, row.one(cls="error").text) == ("Reject the file", "InvalidOrderFile")
+    for row in failed.select("tr.execution"):
+        assert row["data-status"] == "FAILED"
+        assert (text(one(row, ".failed-state")), text(one(row, ".error"))) == ("Reject the file", "InvalidOrderFile")
     # AND exactly a page of SUCCEEDED ones has no older link
     succeeded = page(client.get("/pipeline/executions?status=SUCCEEDED"))
     assert row_names(succeeded) == [name for name in newest_first if described[name]["status"] == "SUCCEEDED"]
-    assert len(row_names(succeeded)) == 5 and not succeeded.has_id("older")
+    assert len(row_names(succeeded)) == 5 and not succeeded.select("#older")
 
     # WHEN the list is filtered by key prefix, alone and with a status
     by_key = page(client.get("/pipeline/executions?key=raw/b/"))
     by_both = page(client.get("/pipeline/executions?key=raw/b/&status=FAILED"))
     # THEN only the files under it show, with their keys, whatever their status; with a status, only those
-    assert sorted(row.one(cls="source-key").text for row in by_key.select("tr", cls="execution")) == [
+    assert sorted(text(one(row, ".source-key")) for row in by_key.select("tr.execution")) == [
         "raw/b/bad.json",
         "raw/b/good-0.json",
         "raw/b/good-1.json",
     ]
     assert row_names(by_both) == [named["raw/b/bad.json"]]
     # AND the filter form keeps what was asked for
-    assert by_both.by_id("filters").one("option", selected="").attrs["value"] == "FAILED"
-    assert by_both.by_id("filters").one("input", name="key").attrs["value"] == "raw/b/"
+    assert one(one(by_both, "#filters"), "option[selected]")["value"] == "FAILED"
+    assert one(one(by_both, "#filters"), "input[name=key]")["value"] == "raw/b/"
 
     # WHEN filtered rows span two pages
     filtered = page(client.get("/pipeline/executions?key=raw/&since=1h"))
-    older = filtered.by_id("older").attrs["href"]
+    older = one(filtered, "#older")["href"]
     # THEN the older link keeps the filters, and its page holds the rest
     assert parse_qs(urlsplit(older).query) == {"key": ["raw/"], "since": ["1h"], "page": ["2"]}
     assert row_names(filtered) + row_names(page(client.get(older))) == newest_first
@@ -307,26 +309,26 @@ def test_the_quarantine_page_lists_a_bad_file_with_its_problems_and_a_replay_of_
     # WHEN the quarantine page opens
     shown = page(client.get("/quarantine"))
     # THEN it lists the file with its error type, its problems at their positions, and its execution
-    row = shown.by_id("quarantine").one("tr", cls="quarantined")
-    assert row.attrs["data-key"] == QUARANTINED
-    assert row.one(cls="error-type").text == "InvalidOrderFile"
-    problems = [[cell.text for cell in line.select("td")] for line in row.one("table", cls="problems").select("tr")]
+    row = one(one(shown, "#quarantine"), "tr.quarantined")
+    assert row["data-key"] == QUARANTINED
+    assert text(one(row, ".error-type")) == "InvalidOrderFile"
+    problems = [[text(cell) for cell in line.select("td")] for line in one(row, "table.problems").select("tr")]
     assert [(cells[0], cells[-1]) for cells in problems if cells] == [
         ("$[1].customer.customer_id", "<missing>"),
         ("$[1].products[0].price", "1.005"),
     ]
-    link = row.one("a", cls="execution-link")
-    assert (link.text, link.attrs["href"]) == (first["name"], f"/pipeline/executions/{first['name']}")
+    link = one(row, "a.execution-link")
+    assert (text(link), link["href"]) == (first["name"], f"/pipeline/executions/{first['name']}")
     # AND the link opens that execution's page, which says a redrive would not help
-    execution = page(client.get(link.attrs["href"]))
-    assert "the file is in quarantine" in execution.by_id("not-redrivable").text
-    assert not execution.has_id("redrive")
+    execution = page(client.get(link["href"]))
+    assert "the file is in quarantine" in text(one(execution, "#not-redrivable"))
+    assert not execution.select("#redrive")
 
     # WHEN the fixed file is uploaded to the quarantined key and Replay pressed
     stack.upload({QUARANTINED: fixed_file()})
-    replay = row.one("form", cls="action")
-    assert replay.one("input", name="key").attrs["value"] == QUARANTINED
-    response = post_form(client, replay.attrs["action"], {"key": QUARANTINED})
+    replay = one(row, "form.action")
+    assert one(replay, "input[name=key]")["value"] == QUARANTINED
+    response = post_form(client, replay["action"], {"key": QUARANTINED})
     # THEN the list opens, saying where the file went
     assert response.status_code == 302 and urlsplit(response.location).path == "/pipeline/executions"
     assert notices(page(client.get(response.location))) == [
@@ -339,7 +341,7 @@ def test_the_quarantine_page_lists_a_bad_file_with_its_problems_and_a_replay_of_
     assert stack.keys("raw/") == [BAD_KEY] and stack.get(BAD_KEY) == fixed_file()
     assert stack.keys("quarantine/") == []
     emptied = page(client.get("/quarantine"))
-    assert emptied.by_id("quarantine").one("td", cls="empty").text == "Nothing is in quarantine."
+    assert text(one(one(emptied, "#quarantine"), "td.empty")) == "Nothing is in quarantine."
 
 
 def nested_states(states: dict[str, Any]) -> set[str]:
@@ -370,12 +372,12 @@ def test_a_backfill_page_shows_its_map_run_and_its_inner_states_as_in_the_map_ru
     # WHEN its page opens
     shown = page(client.get(f"/backfill/executions/{backfill['name']}"))
     # THEN it shows one Map Run, every item of which succeeded
-    (run,) = shown.by_id("map-runs").select("tr", cls="map-run")
-    cells = [cell.text for cell in run.select("td")]
+    (run,) = one(shown, "#map-runs").select("tr.map-run")
+    cells = [text(cell) for cell in run.select("td")]
     assert cells[1] == "SUCCEEDED"
     assert (cells[2], cells[6]) == ("2", "2")  # items: succeeded, total
     # AND the Distributed Map's inner states are shown as run in the Map Run, not as not reached
-    statuses = {row.attrs["data-state"]: row.attrs["data-status"] for row in shown.by_id("states").select(cls="state")}
+    statuses = {row["data-state"]: row["data-status"] for row in one(shown, "#states").select(".state")}
     inner = nested_states(definition["States"])
     assert {"Validate order file", "Flatten to Parquet"} <= inner
     assert {name: statuses[name] for name in inner} == dict.fromkeys(inner, "inmaprun")
