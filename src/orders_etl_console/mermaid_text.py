@@ -37,7 +37,9 @@ def flowchart(graph: StateGraph, statuses: dict[str, str], labels: dict[str, str
     for transition in graph.transitions:
         arrow = _ARROWS.get(transition.kind, "-->")
         label = f'|"{_escape(transition.label)}"|' if transition.label else ""
-        lines.append(f"  {_id(graph, transition.source)} {arrow}{label} {_id(graph, transition.target)}")
+        source = START if transition.kind == "start" else graph.states[transition.source].node_id
+        target = END if transition.kind == "end" else graph.states[transition.target].node_id
+        lines.append(f"  {source} {arrow}{label} {target}")
     lines += [f"  class {START},{END} marker", "  classDef marker fill:#232f3e,color:#ffffff,stroke:#232f3e"]
     lines += [
         f"  classDef {status} fill:{fill},stroke:{border},stroke-width:2px"
@@ -68,10 +70,6 @@ def _node(state: StateNode, second_line: str | None) -> str:
     opening, closing = _SHAPES.get(state.type, ('["', '"]'))
     text = _escape(state.name) + (f"<br/><small>{_escape(second_line)}</small>" if second_line else "")
     return f"{state.node_id}{opening}{text}{closing}"
-
-
-def _id(graph: StateGraph, name: str) -> str:
-    return name if name in (START, END) else graph.states[name].node_id
 
 
 def _escape(text: str) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-START = "Start"  # the graph's own entry and exit markers, as on AWS
+# The graph's own entry and exit markers, as on AWS. A state may have the same name: a transition says by its kind
+# ("start", "end") that it leaves or reaches a marker, so that the name is never what tells them apart.
+START = "Start"
 END = "End"
 
 
@@ -26,10 +28,10 @@ class StateNode:
 
 @dataclass(frozen=True)
 class Transition:
-    source: str  # state names, or START / END
+    source: str  # state names; START for a "start" transition, END as the target of an "end" one
     target: str
     label: str = ""
-    kind: str = "next"  # next | choice | default | catch | item (a Map to its processor's first state)
+    kind: str = "next"  # next | choice | default | catch | item (a Map to its processor's first state) | start | end
 
 
 @dataclass
@@ -43,7 +45,7 @@ class StateGraph:
 
 def graph_of(definition: dict[str, Any]) -> StateGraph:
     graph = StateGraph()
-    graph.transitions.append(Transition(START, definition["StartAt"]))
+    graph.transitions.append(Transition(START, definition["StartAt"], kind="start"))
     _add_scope(graph, definition["States"], parent=None)
     return graph
 
@@ -77,7 +79,7 @@ def _transitions(name: str, state: dict[str, Any], *, top_level: bool) -> list[T
     found.extend(Transition(name, target, "catch " + ", ".join(errors), "catch") for target, errors in catches.items())
     ends = state.get("End") or state["Type"] in ("Succeed", "Fail")
     if ends and top_level:  # a nested scope's end returns to its Map or Parallel, drawn around it
-        found.append(Transition(name, END))
+        found.append(Transition(name, END, kind="end"))
     return found
 
 

@@ -194,3 +194,17 @@ def test_catch_and_item_edges_are_dotted_and_the_others_solid() -> None:
         f'  {ids(backfill)["Each file of the batch"]} -.->|"each item"| {ids(backfill)["Pin the version"]}',
         f'  {ids(backfill)["Record the batch"]} -.->|"branch"| {ids(backfill)["Put the batch report"]}',
     ]
+
+
+def test_states_named_start_and_end_are_states_not_the_graphs_markers() -> None:
+    # GIVEN a definition whose states are named like the graph's markers
+    definition = {
+        "StartAt": "Start",
+        "States": {"Start": {"Type": "Pass", "Next": "End"}, "End": {"Type": "Pass", "End": True}},
+    }
+    graph = graph_of(definition)
+    # WHEN it is drawn
+    arrows = [line for line in flowchart(graph, {}).splitlines() if "-->" in line]
+    # THEN the marker Start leads to the state Start, which leads to the state End, which leads to the marker End
+    start, end = graph.states["Start"].node_id, graph.states["End"].node_id
+    assert arrows == [f"  {START} --> {start}", f"  {start} --> {end}", f"  {end} --> {END}"]

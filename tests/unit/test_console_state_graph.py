@@ -29,8 +29,8 @@ def assert_well_formed(graph: StateGraph) -> None:
     node_ids = [state.node_id for state in graph.states.values()]
     assert len(set(node_ids)) == len(node_ids)
     for transition in graph.transitions:
-        assert transition.source == START or transition.source in graph.states, transition
-        assert transition.target == END or transition.target in graph.states, transition
+        assert (transition.kind, transition.source) == ("start", START) or transition.source in graph.states, transition
+        assert (transition.kind, transition.target) == ("end", END) or transition.target in graph.states, transition
 
 
 def test_the_order_pipeline_has_each_state_once_at_top_level_and_exactly_its_transitions() -> None:
@@ -48,7 +48,7 @@ def test_the_order_pipeline_has_each_state_once_at_top_level_and_exactly_its_tra
     assert len(both_present) == LABEL_CHARS
     assert edges(graph) == sorted(
         [
-            (START, "Event names its version?", "next", ""),
+            (START, "Event names its version?", "start", ""),
             ("Event names its version?", "Validate order file", "choice", both_present),
             ("Event names its version?", "Read the latest version", "default", "default"),
             ("Read the latest version", "Validate order file", "next", ""),
@@ -65,10 +65,10 @@ def test_the_order_pipeline_has_each_state_once_at_top_level_and_exactly_its_tra
             ("Crawl finished?", "Table updated", "choice", "$.crawl.check.status == 'SUCCEEDED'"),
             ("Crawl finished?", "Start crawl", "choice", "$.crawl.check.status == 'STALE'"),
             ("Crawl finished?", "Wait for the crawl", "default", "default"),
-            ("Table updated", END, "next", ""),
-            ("Nothing to do", END, "next", ""),
+            ("Table updated", END, "end", ""),
+            ("Nothing to do", END, "end", ""),
             ("Quarantine the file", "Reject the file", "next", ""),
-            ("Reject the file", END, "next", ""),
+            ("Reject the file", END, "end", ""),
         ]
     )
 
@@ -183,7 +183,7 @@ def test_a_small_definition_with_a_legacy_iterator_two_branches_and_split_catche
     assert_well_formed(graph)
     assert edges(graph) == sorted(
         [
-            (START, "Fan out", "next", ""),
+            (START, "Fan out", "start", ""),
             ("Fan out", "Done", "next", ""),
             ("Fan out", "Recover", "catch", "catch A, C, D"),
             ("Fan out", "Give up", "catch", "catch B"),
@@ -191,8 +191,8 @@ def test_a_small_definition_with_a_legacy_iterator_two_branches_and_split_catche
             ("Fan out", "Each", "item", "branch"),
             ("Each", "Item", "item", "each item"),
             ("Recover", "Done", "next", ""),
-            ("Give up", END, "next", ""),  # a Fail and a Succeed end without "End": true
-            ("Done", END, "next", ""),
+            ("Give up", END, "end", ""),  # a Fail and a Succeed end without "End": true
+            ("Done", END, "end", ""),
         ]
     )
 
