@@ -387,3 +387,25 @@ def test_a_backfill_page_shows_its_map_run_and_its_inner_states_as_in_the_map_ru
         name: "succeeded" if name in reached else "notreached" for name in definition["States"]
     }
     assert statuses["Prefix outside the raw area"] == "notreached"
+
+
+def test_a_task_that_succeeded_after_a_retry_shows_the_retry_not_an_error(
+    stack: Stack, tmp_path: Path, fault_injector: Any
+) -> None:
+    # GIVEN flatten's first call fails with an error its Retry covers, and the second succeeds
+    fault_injector.fail("FlattenOrders", "Lambda.ServiceException", count=1)
+    (execution,) = stack.run({"raw/retried/a.json": orders_file("R")})
+    assert execution["status"] == "SUCCEEDED"
+    # WHEN its page is shown
+    client = console_client(embedded_target(stack, tmp_path), allow_actions=True)
+    shown = page(client.get(f"/pipeline/executions/{execution['name']}"))
+    # THEN Flatten is succeeded with one retry, and its error is shown as the retried attempt's, not as its outcome
+    flatten = one(shown, 'tr.state[data-state="Flatten to Parquet"]')
+    assert flatten["data-status"] == "succeeded"
+    cells = [text(cell) for cell in flatten.select("td")]
+    assert cells[4] == "1"  # retries
+    assert cells[5] == "retried after Lambda.ServiceException"
+    assert one(flatten, "td.state-error span.note")
+    detail = one(shown, '.state-detail[data-state="Flatten to Parquet"]')
+    assert "Error of an attempt that was retried" in text(detail)
+    assert "Lambda.ServiceException" in text(one(detail, 'pre[data-field="error"]'))
