@@ -163,6 +163,8 @@ def _replay_command(stack: StackContext, area: QuarantineArea, args: argparse.Na
     replay = move_back_to_raw(stack.client("s3"), area, area.quarantined_key(area.path_of(args.key)))
     removed = " and removed its report" if replay.report_removed else ""
     print(f"moved {area.url(replay.quarantined_key)} back to {replay.raw_key}{removed}")
+    for note in replay.notes:
+        print(f"note: {note}")
     if args.no_wait:
         print("not waiting: S3 starts the pipeline's execution for it")
         return 0

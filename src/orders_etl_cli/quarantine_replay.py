@@ -30,6 +30,7 @@ class Replay:
     raw_key: str
     copied_at: datetime
     report_removed: bool
+    notes: tuple[str, ...] = ()  # worth a reader's attention, though nothing failed
 
 
 def move_back_to_raw(s3: Any, area: QuarantineArea, quarantined: str) -> Replay:
@@ -48,21 +49,24 @@ def move_back_to_raw(s3: Any, area: QuarantineArea, quarantined: str) -> Replay:
     if head_object_or_none(s3, bucket, raw) is not None:
         raise QuarantineError(f"{area.url(raw)} already exists: replay never overwrites a raw file")
     report_head = head_object_or_none(s3, bucket, report)
+    notes = []
     if report_head is not None and source["LastModified"] <= report_head["LastModified"]:
         # Whole seconds: a fix uploaded within the second of quarantining also lands here, hence "may".
-        print("note: the file is not newer than its report, so it may not be fixed; replaying it anyway")
+        notes.append("the file is not newer than its report, so it may not be fixed; replaying it anyway")
     staging = quarantined + STAGING_SUFFIX
     staged = _copy_unless_present(s3, area, quarantined, staging, source["ETag"])["CopyObjectResult"]["ETag"]
     if not _delete_if_unchanged(s3, bucket, quarantined, source["ETag"]):
         s3.delete_object(Bucket=bucket, Key=staging)
         raise QuarantineError(f"{area.url(quarantined)} changed during the replay; nothing moved, try again")
     report_removed = report_head is not None and _delete_if_unchanged(s3, bucket, report, report_head["ETag"])
+    if report_head is not None and not report_removed:
+        notes.append(f"{area.url(report)} changed during the replay and was left in place")
     try:
         copied = _copy_unless_present(s3, area, staging, raw, staged)
     except QuarantineError as error:
         raise QuarantineError(f"{area.url(raw)} appeared meanwhile; the file is kept at {area.url(staging)}") from error
     s3.delete_object(Bucket=bucket, Key=staging)
-    return Replay(quarantined, raw, copied["CopyObjectResult"]["LastModified"], report_removed)
+    return Replay(quarantined, raw, copied["CopyObjectResult"]["LastModified"], report_removed, tuple(notes))
 
 
 def _copy_unless_present(s3: Any, area: QuarantineArea, source: str, target: str, etag: str) -> dict[str, Any]:
@@ -89,7 +93,6 @@ def _delete_if_unchanged(s3: Any, bucket: str, key: str, etag: str) -> bool:
     except ClientError as error:
         if not is_precondition_failed(error):
             raise
-        print(f"note: s3://{bucket}/{key} changed during the replay and was left in place")
         return False
     return True
 

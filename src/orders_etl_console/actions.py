@@ -51,6 +51,8 @@ def replay() -> Response:
     moved = move_back_to_raw(context.stack.client("s3"), area, area.quarantined_key(area.path_of(key)))
     removed = " and removed its report" if moved.report_removed else ""
     flash(f"moved {area.url(moved.quarantined_key)} back to {moved.raw_key}{removed}: its execution starts now")
+    for note in moved.notes:
+        flash(f"note: {note}")
     return redirect(url_for("executions.listing", machine="pipeline"))
 
 
