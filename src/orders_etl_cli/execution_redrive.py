@@ -61,9 +61,7 @@ def redrive_executions(
 def why_not_redrive(sfn: Any, row: ExecutionRow, fail_states: set[str]) -> str | None:
     if row.error in DATA_ERRORS:
         return f"{row.error}: the file is in quarantine; fix it, then `orders-etl quarantine replay`"
-    # Validate and flatten quarantine a file that timed out twice, then end in the Fail state with the timeout;
-    # any other task's timeout fails in place, redrivable.
-    if row.error == TIMED_OUT and row.failed_state in fail_states:
+    if file_in_quarantine(row, fail_states):
         return f"{row.error} twice: the file is in quarantine; its report says what to do before a replay"
     if row.failed_state in fail_states:
         return f"ended in the Fail state {row.failed_state!r} ({row.error}): a redrive would fail again"
@@ -71,6 +69,13 @@ def why_not_redrive(sfn: Any, row: ExecutionRow, fail_states: set[str]) -> str |
     if described.get("redriveStatus", "REDRIVABLE") != "REDRIVABLE":
         return str(described.get("redriveStatusReason") or described["redriveStatus"])
     return None
+
+
+def file_in_quarantine(row: ExecutionRow, fail_states: set[str]) -> bool:
+    """The execution ended by quarantining its file: a data error, or (validate and flatten quarantine a file that
+    timed out twice, then end in the Fail state with the timeout) a timeout in a Fail state. Any other task's
+    timeout fails in place, redrivable."""
+    return row.error in DATA_ERRORS or (row.error == TIMED_OUT and row.failed_state in fail_states)
 
 
 def fail_states(definition: dict[str, Any]) -> set[str]:

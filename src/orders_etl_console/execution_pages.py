@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from orders_etl.quarantine import error_message
 from orders_etl_cli.execution_commands import STATUSES, console_url
-from orders_etl_cli.execution_redrive import fail_states, why_not_redrive
+from orders_etl_cli.execution_redrive import fail_states, file_in_quarantine, why_not_redrive
 from orders_etl_cli.execution_search import ExecutionRow, execution_row, find_executions
 from orders_etl_cli.executions import history
 from orders_etl_console.context import MACHINES, console, started_since
@@ -117,6 +117,7 @@ def execution(machine: str, name: str) -> str:
         history_rows=_history_rows(events),
         map_runs=map_runs,
         redrive_refusal=redrive_refusal,
+        in_quarantine=file_in_quarantine(row, fail_states(definition)),
         aws_console_url=None if context.stack.is_embedded else console_url(arn),
         pretty=_pretty,
         refresh=REFRESH_SECONDS if row.status == "RUNNING" else None,

@@ -98,7 +98,9 @@ def test_another_host_is_refused_without_the_stack_in_the_body_and_a_form_from_a
             assert "target:" not in body
             assert body.strip() == "the console answers only requests to 127.0.0.1 or localhost"
     # (the same request naming the console's host shows the execution: the Host alone made the difference)
-    assert text(one(page(client.get(execution_page)), "#redrive")) == "Redrive"
+    shown = page(client.get(execution_page))
+    assert text(one(shown, "#redrive")) == "Redrive"
+    assert not shown.select("#to-quarantine")  # an outage: the file is still in raw/
 
     # WHEN the redrive is posted without an Origin, or from another origin
     for origin in (None, "http://evil.example", "null", f"{HOST_URL}:8080", "https://localhost"):
@@ -324,6 +326,7 @@ def test_the_quarantine_page_lists_a_bad_file_with_its_problems_and_a_replay_of_
     execution = page(client.get(link["href"]))
     assert "the file is in quarantine" in text(one(execution, "#not-redrivable"))
     assert not execution.select("#redrive")
+    assert one(execution, "#to-quarantine")["href"] == "/quarantine"
 
     # WHEN the fixed file is uploaded to the quarantined key and Replay pressed
     stack.upload({QUARANTINED: fixed_file()})
