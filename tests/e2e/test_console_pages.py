@@ -22,6 +22,7 @@ from console_support import (
     post_form,
     text,
 )
+from orders_etl_console import app as console_app
 from orders_etl_console import execution_pages
 from support import Stack, order, product
 
@@ -431,3 +432,19 @@ def test_a_replay_of_a_file_not_newer_than_its_report_says_it_may_not_be_fixed(s
     # AND its new execution quarantines it again
     (again,) = [e for e in stack.wait_for_count(2) if e["executionArn"] != first["executionArn"]]
     assert again["status"] == "FAILED" and stack.keys("quarantine/") == [QUARANTINED, f"{QUARANTINED}.error.json"]
+
+
+def test_without_mermaids_bundle_the_page_says_how_to_fetch_it_and_still_lists_the_states(
+    stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a console whose copy of mermaid was never fetched (no npm on the machine)
+    monkeypatch.setattr(console_app, "MERMAID", tmp_path / "no-mermaid.min.js")
+    (execution,) = stack.run({BAD_KEY: bad_file()})
+    client = console_client(embedded_target(stack, tmp_path), allow_actions=True)
+    # WHEN an execution's page is shown
+    shown = page(client.get(f"/pipeline/executions/{execution['name']}"))
+    # THEN it says which target fetches the graph library, loads no script for it, and the states are all there
+    assert "make console-assets" in text(one(shown, "#graph-missing"))
+    assert not [tag for tag in shown.select("script[src]") if "mermaid" in tag["src"]]
+    statuses = {row["data-state"]: row["data-status"] for row in shown.select("tr.state")}
+    assert (statuses["Validate order file"], statuses["Reject the file"]) == ("caught", "failed")
