@@ -7,9 +7,10 @@ error are in DescribeExecution, the failed state in the history).
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,8 @@ from orders_etl_cli.failures import CommandError
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 DESCRIBE_THREADS = 8
+DESCRIBE_BATCH = 50  # listed executions described at a time
+LIST_PAGE = 100  # ListExecutions maxResults (AWS allows up to 1,000)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,21 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class Cursor:
+    """Where a search goes on: the ListExecutions page that holds the next execution (its nextToken; None for the
+    first page) and how many of that page's executions are behind. Step Functions keeps a token valid for 24 hours."""
+
+    token: str | None
+    skip: int
+
+
+@dataclass(frozen=True)
+class ExecutionPage:
+    rows: list[ExecutionRow]
+    next: Cursor | None  # None: nothing matches after these rows
+
+
 def find_executions(
     sfn: Any,
     state_machine_arn: str,
@@ -74,19 +92,70 @@ def find_executions(
     limit: int | None = None,
     describe: Callable[[Any, dict[str, Any]], ExecutionRow] | None = None,
 ) -> list[ExecutionRow]:
-    """Newest first; describes listed executions in batches (with `describe`, default describe_row) until `limit`
-    rows match."""
-    describe = describe or describe_row
-    found: list[ExecutionRow] = []
-    batch_size = max(DESCRIBE_THREADS, min(limit or 50, 50))
-    with ThreadPoolExecutor(max_workers=DESCRIBE_THREADS) as pool:
-        for batch in _batches(_listed(sfn, state_machine_arn, status, since), batch_size):
-            for row in pool.map(lambda item: describe(sfn, item), batch):
-                if key_prefix is None or (row.source_key or "").startswith(key_prefix):
-                    found.append(row)
-                    if limit is not None and len(found) >= limit:
-                        return found
-    return found
+    """Newest first, at most `limit` (None: every match)."""
+    search = ExecutionSearch(sfn, state_machine_arn, status, since, key_prefix, describe or describe_row)
+    return search.page(None, limit).rows
+
+
+@dataclass(frozen=True)
+class ExecutionSearch:
+    """Executions that match, newest first, page by page. ListExecutions filters by status on the server and lists
+    newest first, so a `since` search stops at the first older execution; each listed execution that can still
+    match is described (`describe`: the source key and the error are in DescribeExecution), a batch at a time in
+    threads, no more of them than the page still needs unless a key filter makes each one a maybe."""
+
+    sfn: Any
+    state_machine_arn: str
+    status: str | None
+    since: datetime | None
+    key_prefix: str | None
+    describe: Callable[[Any, dict[str, Any]], ExecutionRow]
+
+    def page(self, after: Cursor | None, size: int | None) -> ExecutionPage:
+        """The `size` matches after `after` (None: from the newest; size None: all), and where the next page starts."""
+        token, skip = (after.token, after.skip) if after else (None, 0)
+        found: list[tuple[ExecutionRow, Cursor]] = []  # each match, with the cursor just after it
+        wanted = None if size is None else size + 1  # one more tells whether a next page exists
+        with ThreadPoolExecutor(max_workers=DESCRIBE_THREADS) as pool:
+            while True:
+                listed = self._list(token)
+                items = listed["executions"][skip:]
+                position = 0
+                while position < len(items):
+                    chunk = items[position : position + self._batch_size(wanted, len(found))]
+                    batch = self._still_matching(chunk)
+                    for offset, row in enumerate(pool.map(lambda item: self.describe(self.sfn, item), batch)):
+                        if self.key_prefix is None or (row.source_key or "").startswith(self.key_prefix):
+                            found.append((row, Cursor(token, skip + position + offset + 1)))
+                            if len(found) == wanted:
+                                rows = [row for row, _ in found[:-1]]
+                                return ExecutionPage(rows, found[-2][1] if len(found) > 1 else after)
+                    if len(batch) < len(chunk):
+                        return ExecutionPage([row for row, _ in found], None)  # the rest started before `since`
+                    position += len(chunk)
+                token, skip = listed.get("nextToken"), 0
+                if not token:
+                    return ExecutionPage([row for row, _ in found], None)
+
+    def _list(self, token: str | None) -> dict[str, Any]:
+        arguments: dict[str, Any] = {"stateMachineArn": self.state_machine_arn, "maxResults": LIST_PAGE}
+        if self.status:
+            arguments["statusFilter"] = self.status
+        if token:
+            arguments["nextToken"] = token
+        listed: dict[str, Any] = self.sfn.list_executions(**arguments)
+        return listed
+
+    def _still_matching(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The items up to the first that started before `since` (newest first: all after it are older too)."""
+        if self.since is None:
+            return items
+        return list(itertools.takewhile(lambda item: item["startDate"] >= self.since, items))
+
+    def _batch_size(self, wanted: int | None, found: int) -> int:
+        if wanted is None or self.key_prefix is not None:
+            return DESCRIBE_BATCH
+        return max(min(wanted - found, DESCRIBE_BATCH), 1)
 
 
 def describe_row(sfn: Any, listed: dict[str, Any]) -> ExecutionRow:
@@ -122,25 +191,3 @@ def last_state_entered(sfn: Any, execution_arn: str) -> str | None:
         if event["type"].endswith("StateEntered"):
             return str(event["stateEnteredEventDetails"]["name"])
     return None
-
-
-def _listed(sfn: Any, state_machine_arn: str, status: str | None, since: datetime | None) -> Iterator[dict[str, Any]]:
-    arguments: dict[str, Any] = {"stateMachineArn": state_machine_arn}
-    if status:
-        arguments["statusFilter"] = status
-    for page in sfn.get_paginator("list_executions").paginate(**arguments):
-        for item in page["executions"]:
-            if since is not None and item["startDate"] < since:
-                return  # newest first: everything after this is older
-            yield item
-
-
-def _batches(items: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +14,7 @@ from werkzeug.wrappers import Response
 from orders_etl.quarantine import error_message
 from orders_etl_cli.execution_commands import STATUSES, console_url
 from orders_etl_cli.execution_redrive import fail_states, file_in_quarantine, why_not_redrive
-from orders_etl_cli.execution_search import ExecutionRow, execution_row, find_executions
+from orders_etl_cli.execution_search import Cursor, ExecutionRow, ExecutionSearch, execution_row
 from orders_etl_cli.executions import history
 from orders_etl_console.context import MACHINES, console, started_since
 from orders_etl_console.mermaid_text import flowchart
@@ -46,27 +47,40 @@ def listing(machine: str) -> str:
     since_text = request.args.get("since", "").strip()
     key = request.args.get("key", "").strip()
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    rows = find_executions(
-        context.sfn,
-        arn,
-        status=status,
-        since=started_since(since_text),
-        key_prefix=key or None,
-        limit=page * PAGE_SIZE + 1,  # one more tells whether there is a next page
-        describe=context.describe,
-    )
-    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    search = ExecutionSearch(context.sfn, arn, status, started_since(since_text), key or None, context.describe)
+    found = search.page(decode_cursor(request.args.get("after")), PAGE_SIZE)
+    filters: dict[str, Any] = {"status": status or "", "since": since_text, "key": key}
+    after = encode_cursor(found.next) if found.next else None
+    older = after and url_for(".listing", machine=machine, page=page + 1, after=after, **filters)
     return render_template(
         "executions.html",
         machine=machine,
         machines=MACHINES,
-        rows=shown,
+        rows=found.rows,
         statuses=STATUSES,
-        filters={"status": status or "", "since": since_text, "key": key},
+        filters=filters,
         page=page,
-        has_next=len(rows) > page * PAGE_SIZE,
-        refresh=REFRESH_SECONDS if any(row.status == "RUNNING" for row in shown) else None,
+        newest_url=url_for(".listing", machine=machine, **filters) if page > 1 else None,
+        older_url=older,
+        refresh=REFRESH_SECONDS if any(row.status == "RUNNING" for row in found.rows) else None,
     )
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    """A search's cursor in a link: the ListExecutions token and the count behind it, as URL-safe base64 JSON."""
+    return base64.urlsafe_b64encode(json.dumps([cursor.token, cursor.skip]).encode()).decode()
+
+
+def decode_cursor(text: str | None) -> Cursor | None:
+    if not text:
+        return None
+    try:
+        token, skip = json.loads(base64.urlsafe_b64decode(text.encode()))
+        if (token is None or isinstance(token, str)) and isinstance(skip, int) and skip >= 0:
+            return Cursor(token, skip)
+    except (ValueError, TypeError):
+        pass
+    abort(400, "this page's link is not one the console made: start again from the newest executions")
 
 
 @dataclass(frozen=True)

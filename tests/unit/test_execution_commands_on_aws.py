@@ -64,7 +64,7 @@ def test_list_since_stops_paging_at_the_first_older_execution_and_describes_only
     stubber.add_response(
         "list_executions",
         {"executions": page, "nextToken": "more"},
-        {"stateMachineArn": MACHINE, "statusFilter": "FAILED"},
+        {"stateMachineArn": MACHINE, "statusFilter": "FAILED", "maxResults": execution_search.LIST_PAGE},
     )
     for name, key in (("new", "raw/a.json"), ("older", "raw/b.json")):
         stubber.add_response(
