@@ -389,6 +389,10 @@ def test_a_backfill_page_shows_its_map_run_and_its_inner_states_as_in_the_map_ru
     cells = [text(cell) for cell in run.select("td")]
     assert cells[1] == "SUCCEEDED"
     assert (cells[2], cells[6]) == ("2", "2")  # items: succeeded, total
+    # AND its input and output, the backfill's summary among them, as the Step Functions console shows them
+    assert json.loads(text(one(shown, "#execution-input pre"))) == {"prefix": "raw/bf/"}
+    summary = json.loads(one(shown, "#execution-output pre").get_text())["summary"]
+    assert (summary["files"], summary["published"], summary["quarantined"]) == (2, 2, 0)
     # AND the Distributed Map's inner states are shown as run in the Map Run, not as not reached
     statuses = {row["data-state"]: row["data-status"] for row in one(shown, "#states").select(".state")}
     inner = nested_states(definition["States"])
