@@ -21,9 +21,18 @@ from orders_etl_cli.stack import StackContext
 from orders_etl_console import actions, execution_pages, quarantine_page
 from orders_etl_console.context import EXTENSION, MACHINE_TITLES, ConsoleContext, console
 from orders_etl_console.mermaid_text import STATUS_COLOURS
-from orders_etl_console.state_outcomes import STATUS_WORDS
+from orders_etl_console.state_outcomes import CANCELLED, FAILED, RUNNING, STATUS_WORDS, SUCCEEDED
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
+# An execution's status badge takes the colours of the state status it matches (one palette: STATUS_COLOURS).
+EXECUTION_STATUS_COLOUR = {
+    "SUCCEEDED": SUCCEEDED,
+    "FAILED": FAILED,
+    "TIMED_OUT": FAILED,
+    "ABORTED": CANCELLED,
+    "RUNNING": RUNNING,
+    "PENDING_REDRIVE": RUNNING,
+}
 _MISSING = ("DoesNotExist", "NotFound", "NoSuchKey")  # ExecutionDoesNotExist, ResourceNotFound, ...
 # Fetched from the npm registry by `make console-assets` (the page draws the graph with it; never from a CDN).
 MERMAID = Path(__file__).parent / "static" / "vendor" / "mermaid.min.js"
@@ -65,6 +74,7 @@ def _page_globals() -> dict[str, Any]:
         "machine_titles": MACHINE_TITLES,
         "status_words": STATUS_WORDS,
         "status_colours": STATUS_COLOURS,
+        "execution_status_colour": EXECUTION_STATUS_COLOUR,
         "mermaid_available": MERMAID.exists(),
     }
 

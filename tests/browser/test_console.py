@@ -49,6 +49,10 @@ def rgb(hex_colour: str) -> str:
     return f"rgb({red}, {green}, {blue})"
 
 
+def rgba(hex_colour: str) -> str:
+    return rgb(hex_colour).replace("rgb(", "rgba(").replace(")", ", 1)")
+
+
 def test_the_list_shows_each_demo_file_with_its_outcome(
     stack: Stack, console_url: str, chrome: webdriver.Chrome, wait_until: Wait, screenshot: Callable[[str], Path]
 ) -> None:
@@ -72,6 +76,11 @@ def test_the_list_shows_each_demo_file_with_its_outcome(
         GOOD: ("SUCCEEDED", "", ""),
         "raw/demo/more_orders.jsonl.gz": ("SUCCEEDED", "", ""),
     }
+    # AND each status badge takes its colour from the graph's palette
+    for row in rows:
+        badge = row.find_element(By.CSS_SELECTOR, ".status .badge")
+        palette = "failed" if row.get_attribute("data-status") == "FAILED" else "succeeded"
+        assert badge.value_of_css_property("background-color") == rgba(STATUS_COLOURS[palette][0])
     started = [row.find_element(By.CSS_SELECTOR, ".started").text for row in rows]
     assert started == sorted(started, reverse=True) and len(rows) == len(executions)
 
