@@ -35,7 +35,20 @@ STATUS_WORDS = {
 _ATTEMPT_STARTS = ("TaskScheduled", "LambdaFunctionScheduled", "ActivityScheduled", "MapRunStarted")
 _FAILURE_SUFFIXES = ("Failed", "TimedOut", "Aborted")
 _SUCCESS_SUFFIXES = ("Succeeded",)
-_EXECUTION_ENDS = {"ExecutionFailed": FAILED, "ExecutionTimedOut": FAILED, "ExecutionAborted": CANCELLED}
+# The execution's end stops the visits still open: failed or cancelled with it; after a success, a visit still open
+# was left behind (a Parallel's other branch when one failed and a Catch took over): cancelled.
+_EXECUTION_ENDS = {
+    "ExecutionFailed": FAILED,
+    "ExecutionTimedOut": FAILED,
+    "ExecutionAborted": CANCELLED,
+    "ExecutionSucceeded": CANCELLED,
+}
+# A Parallel's or Map's own outcome follows its branches' or iterations' last events, not its own: it belongs to
+# the innermost Parallel or Map visit still open.
+_CONTAINERS = ("ParallelStateEntered", "MapStateEntered")
+_CONTAINER_ENDS = tuple(
+    f"{kind}State{end}" for kind in ("Parallel", "Map") for end in ("Succeeded", "Failed", "Aborted")
+)
 
 
 @dataclass
@@ -129,17 +142,24 @@ def _visit_starts(events: list[dict[str, Any]]) -> dict[int, int]:
     names: dict[int, str] = {}  # …StateEntered event id -> its state
     latest: dict[str, int] = {}  # state -> the …StateEntered event id of its latest visit
     start_of: dict[int, int] = {}
+    containers: list[int] = []  # the Parallel and Map visits still open, innermost last
     for event in events:
         kind, event_id = event["type"], event["id"]
         if kind.endswith("StateEntered"):
             names[event_id] = event["stateEnteredEventDetails"]["name"]
             latest[names[event_id]] = start_of[event_id] = event_id
+            if kind in _CONTAINERS:
+                containers.append(event_id)
             continue
         if kind.startswith("Execution"):
             continue
-        if kind.endswith("StateExited"):
+        if kind in _CONTAINER_ENDS:
+            start = containers[-1] if containers else None
+        elif kind.endswith("StateExited"):
             name = str(event["stateExitedEventDetails"]["name"])
             start = _exit_start(event, name, by_id, names, start_of) or latest.get(name)
+            if start in containers:
+                containers.remove(start)
         else:
             start = _start(event, by_id, start_of)
         if start is not None:

@@ -338,3 +338,35 @@ def test_a_real_history_of_a_quarantined_file(stack: Stack) -> None:
         if not event["type"].startswith("Execution"):
             expected[event["id"]] = last_entered
     assert event_state(events) == expected
+
+
+def parallel_caught(*, other_branch_entered: bool) -> History:
+    """A Parallel whose first branch ends in a Fail state and whose Catch takes the execution on to a Pass state,
+    as the embedded engine writes it (the Parallel's failure follows the branch's Fail state); on AWS the other
+    branch may have entered its state, which then never exits."""
+    history = History()
+    parallel = history.enter("Parallel", "Both")
+    history.add("ParallelStateStarted")
+    if other_branch_entered:
+        history.enter("Wait", "Slow", after=parallel + 1)
+    history.enter("Fail", "Break", after=parallel + 1)
+    history.add("ParallelStateFailed")
+    history.exit("Parallel", "Both", data='{"Error": "Boom"}')
+    history.enter("Pass", "Handled")
+    history.exit("Pass", "Handled")
+    history.add("ExecutionSucceeded", output="{}")
+    return history
+
+
+@pytest.mark.parametrize("other_branch_entered", [False, True])
+def test_a_parallel_whose_branch_failed_and_whose_catch_took_over_is_caught(other_branch_entered: bool) -> None:
+    history = parallel_caught(other_branch_entered=other_branch_entered)
+    outcomes = state_outcomes(history.events, fail_states={"Break"})
+    statuses = {name: outcome.status for name, outcome in outcomes.items()}
+    # THEN the Parallel is caught, the branch's Fail state failed, the Catch's target succeeded; a state of the
+    # other branch that never exited was cancelled with it, not left "in progress" in a finished execution
+    expected = {"Both": CAUGHT, "Break": FAILED, "Handled": SUCCEEDED}
+    assert statuses == expected | ({"Slow": CANCELLED} if other_branch_entered else {})
+    # AND the Parallel's own failure event is its own, not the branch state's it follows
+    failure = next(e["id"] for e in history.events if e["type"] == "ParallelStateFailed")
+    assert event_state(history.events)[failure] == "Both"
