@@ -177,3 +177,26 @@ def test_a_flatten_outage_redriven_from_the_page_ends_succeeded_with_the_rows_on
     written = json.loads(stack.describe(failed)["output"])["flatten"]["rows"]
     assert written > 0
     assert stack.query(f"SELECT count(*) FROM orders WHERE source_key = '{GOOD}'") == [(written,)]
+
+
+def test_the_quarantine_page_shows_the_reports_problems_and_leads_to_the_execution(
+    stack: Stack, console_url: str, chrome: webdriver.Chrome, wait_until: Wait, screenshot: Callable[[str], Path]
+) -> None:
+    # GIVEN the demo's bad file went through the pipeline
+    bad = execution_for(stack, stack.run({BAD: (DEMO_FILES / "bad_orders.json").read_bytes()}), BAD)
+    # WHEN the quarantine page opens and the file's problems are unfolded
+    chrome.get(f"{console_url}quarantine")
+    row = wait_until(chrome, lambda driver: driver.find_element(By.CSS_SELECTOR, "tr.quarantined"))
+    assert row.get_attribute("data-key") == "quarantine/demo/bad_orders.json"
+    row.find_element(By.CSS_SELECTOR, "details.problems summary").click()
+    problems = row.find_elements(By.CSS_SELECTOR, "table.problems tbody tr")
+    screenshot("quarantine")
+    # THEN each problem shows with its position, and the first is the impossible date of the first order
+    assert len(problems) == 6
+    first = [cell.text for cell in problems[0].find_elements(By.TAG_NAME, "td")]
+    assert first[:2] == ["$[0].order_date", "order_date"] and first[3] == '"2025-02-30T10:00:00Z"'
+    # AND its execution link opens the execution that quarantined it, which links back to the quarantine
+    row.find_element(By.CSS_SELECTOR, "a.execution-link").click()
+    wait_until(chrome, lambda driver: driver.find_element(By.ID, "graph").get_attribute("data-drawn") == "true")
+    assert chrome.current_url.endswith(f"/pipeline/executions/{bad['name']}")
+    assert chrome.find_element(By.ID, "to-quarantine").get_attribute("href").endswith("/quarantine")
