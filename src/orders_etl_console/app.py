@@ -21,9 +21,10 @@ from orders_etl_cli.stack import StackContext
 from orders_etl_console import actions, execution_pages, quarantine_page
 from orders_etl_console.context import EXTENSION, MACHINE_TITLES, ConsoleContext, console
 from orders_etl_console.mermaid_text import STATUS_COLOURS
+from orders_etl_console.server import HOST
 from orders_etl_console.state_outcomes import CANCELLED, FAILED, RUNNING, STATUS_WORDS, SUCCEEDED
 
-LOCAL_HOSTS = ("127.0.0.1", "localhost")
+LOCAL_HOSTS = (HOST, "localhost")
 # An execution's status badge takes the colours of the state status it matches (one palette: STATUS_COLOURS).
 EXECUTION_STATUS_COLOUR = {
     "SUCCEEDED": SUCCEEDED,
@@ -58,7 +59,7 @@ def create_app(stack: StackContext, *, allow_actions: bool) -> Flask:
 def _only_local_requests() -> None:
     host = (request.host or "").rsplit(":", 1)[0]
     if host not in LOCAL_HOSTS:
-        abort(421, "the console answers only requests to 127.0.0.1 or localhost")
+        abort(421, f"the console answers only requests to {' or '.join(LOCAL_HOSTS)}")
     if request.method == "POST":
         origin = request.headers.get("Origin")
         if origin != request.host_url.rstrip("/"):
