@@ -14,13 +14,12 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from embedded_aws.credentials import admin_client
-from orders_etl_cli.stack import StackContext, load_stack
+from orders_etl_cli.stack import EMBEDDED_REGION, StackContext, load_stack
 from orders_etl_console.app import create_app
 from support import Stack
 
 # Flask's test client sends `Host: localhost`; a browser's form on that page sends this Origin with a POST.
 HOST_URL = "http://localhost"
-EMBEDDED_REGION = "us-east-1"
 
 
 def embedded_target(stack: Stack, tmp_path: Path) -> StackContext:

@@ -58,14 +58,17 @@ def redrive_executions(
     return summary
 
 
-def why_not_redrive(sfn: Any, row: ExecutionRow, fail_states: set[str]) -> str | None:
+def why_not_redrive(
+    sfn: Any, row: ExecutionRow, fail_states: set[str], described: dict[str, Any] | None = None
+) -> str | None:
+    """Why a redrive would not help, or None; `described`: the execution's DescribeExecution, if already at hand."""
     if row.error in DATA_ERRORS:
         return f"{row.error}: the file is in quarantine; fix it, then `orders-etl quarantine replay`"
     if file_in_quarantine(row, fail_states):
         return f"{row.error} twice: the file is in quarantine; its report says what to do before a replay"
     if row.failed_state in fail_states:
         return f"ended in the Fail state {row.failed_state!r} ({row.error}): a redrive would fail again"
-    described = sfn.describe_execution(executionArn=row.arn)
+    described = described or sfn.describe_execution(executionArn=row.arn)
     if described.get("redriveStatus", "REDRIVABLE") != "REDRIVABLE":
         return str(described.get("redriveStatusReason") or described["redriveStatus"])
     return None

@@ -1,9 +1,5 @@
-"""Finding executions: by status and start time from ListExecutions, by source key from their input.
-
-ListExecutions returns the newest first and filters by status on the server, so a `--since` search stops paging at
-the first older execution, and only the executions that can still match are described (the source key and the
-error are in DescribeExecution, the failed state in the history).
-"""
+"""Finding executions: by status and start time from ListExecutions, by source key from their input, a page at a
+time (ExecutionSearch says how)."""
 
 from __future__ import annotations
 

@@ -112,10 +112,11 @@ def execution(machine: str, name: str) -> str:
     definition = context.definition(machine)
     graph = graph_of(definition)
     outcomes = state_outcomes(events, fail_states={n for n, s in graph.states.items() if s.type == "Fail"})
-    map_runs = _map_runs(sfn, arn)
+    # Only a Distributed Map has Map Runs: no ListMapRuns call for the pipeline's executions.
+    map_runs = _map_runs(sfn, arn) if any(state.distributed for state in graph.states.values()) else []
     statuses = _statuses(graph, outcomes, has_map_runs=bool(map_runs))
     row = _row(described, events)
-    redrive_refusal = _redrive_refusal(sfn, row, definition) if row.status != "RUNNING" else None
+    redrive_refusal = _redrive_refusal(sfn, row, definition, described) if row.status != "RUNNING" else None
     return render_template(
         "execution.html",
         machine=machine,
@@ -179,11 +180,11 @@ def _row(described: dict[str, Any], events: list[dict[str, Any]]) -> ExecutionRo
     return execution_row(described, entered[-1] if stopped and entered else None)
 
 
-def _redrive_refusal(sfn: Any, row: ExecutionRow, definition: dict[str, Any]) -> str | None:
+def _redrive_refusal(sfn: Any, row: ExecutionRow, definition: dict[str, Any], described: dict[str, Any]) -> str | None:
     """Why the Redrive button is not offered; None when it is."""
     if row.status == "SUCCEEDED":
         return "it succeeded"
-    return why_not_redrive(sfn, row, fail_states(definition))
+    return why_not_redrive(sfn, row, fail_states(definition), described)
 
 
 def _map_runs(sfn: Any, arn: str) -> list[dict[str, Any]]:
