@@ -457,3 +457,19 @@ def test_without_mermaids_bundle_the_page_says_how_to_fetch_it_and_still_lists_t
     assert not [tag for tag in shown.select("script[src]") if "mermaid" in tag["src"]]
     statuses = {row["data-state"]: row["data-status"] for row in shown.select("tr.state")}
     assert (statuses["Validate order file"], statuses["Reject the file"]) == ("caught", "failed")
+
+
+def test_the_list_shows_a_redriven_execution_as_it_is_now_not_as_first_described(
+    stack: Stack, tmp_path: Path, fault_injector: Any
+) -> None:
+    # GIVEN a console that has listed (and so described) a FAILED execution
+    failed = failed_by_a_flatten_outage(stack, fault_injector, "raw/again/a.json")
+    client = console_client(embedded_target(stack, tmp_path), allow_actions=True)
+    before = one(page(client.get("/pipeline/executions")), f'tr.execution[data-name="{failed["name"]}"]')
+    assert (before["data-status"], text(one(before, ".redrives"))) == ("FAILED", "")
+    # WHEN it is redriven and succeeds
+    post_form(client, f"/pipeline/executions/{failed['name']}/redrive")
+    stack.wait_for([failed["executionArn"]])
+    # THEN the same console lists it SUCCEEDED, redriven once, without its old error
+    after = one(page(client.get("/pipeline/executions")), f'tr.execution[data-name="{failed["name"]}"]')
+    assert (after["data-status"], text(one(after, ".redrives")), text(one(after, ".error"))) == ("SUCCEEDED", "1", "")
